@@ -1,0 +1,1 @@
+Console.WriteLine("dynamo: commands arrive with the model runtime");
