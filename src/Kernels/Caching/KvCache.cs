@@ -1,0 +1,101 @@
+using static TorchSharp.torch;
+
+namespace Dynamo.Orleans.Kernels.Caching;
+
+/// <summary>
+/// The paged KV storage: per layer one K and one V tensor shaped [blocks, blockSize, kvHeads, headDim].
+/// Which block belongs to which sequence is the <see cref="BlockPool"/>'s business; this class only moves bytes.
+/// </summary>
+public sealed class KvCache : IDisposable
+{
+    private readonly Tensor[] keys;
+    private readonly Tensor[] values;
+    // Views over the same storage with blocks and in-block offsets flattened into one "slot" dimension, for writes.
+    private readonly Tensor[] keySlots;
+    private readonly Tensor[] valueSlots;
+
+    public KvCache(int layers, int blocks, int blockSize, int kvHeads, int headDim, ScalarType dtype, Device device)
+    {
+        if (blocks <= 0) throw new ArgumentOutOfRangeException(nameof(blocks), blocks, "the KV cache needs at least one block");
+        Layers = layers; Blocks = blocks; BlockSize = blockSize; KvHeads = kvHeads; HeadDim = headDim; DType = dtype; Device = device;
+        keys = new Tensor[layers]; values = new Tensor[layers]; keySlots = new Tensor[layers]; valueSlots = new Tensor[layers];
+        for (int l = 0; l < layers; l++)
+        {
+            keys[l] = zeros([blocks, blockSize, kvHeads, headDim], dtype, device);
+            values[l] = zeros([blocks, blockSize, kvHeads, headDim], dtype, device);
+            keySlots[l] = keys[l].view(blocks * blockSize, kvHeads, headDim);
+            valueSlots[l] = values[l].view(blocks * blockSize, kvHeads, headDim);
+        }
+    }
+
+    public int Layers { get; }
+    public int Blocks { get; }
+    public int BlockSize { get; }
+    public int KvHeads { get; }
+    public int HeadDim { get; }
+    public ScalarType DType { get; }
+    public Device Device { get; }
+
+    /// <summary>Bytes one block takes across all layers, K and V: what a memory budget is divided by.</summary>
+    public static long BytesPerBlock(int layers, int blockSize, int kvHeads, int headDim, ScalarType dtype) =>
+        2L * layers * blockSize * kvHeads * headDim * ElementSize(dtype);
+
+    public static int ElementSize(ScalarType dtype) => dtype switch
+    {
+        ScalarType.Float32 => 4,
+        ScalarType.BFloat16 or ScalarType.Float16 => 2,
+        _ => throw new NotSupportedException($"KV cache dtype {dtype} is not supported"),
+    };
+
+    /// <summary>Writes new K/V rows [T, kvHeads, headDim] at the given slots (blockId * blockSize + offset).</summary>
+    public void Write(int layer, Tensor slots, Tensor k, Tensor v)
+    {
+        keySlots[layer].index_copy_(0, slots, k);
+        valueSlots[layer].index_copy_(0, slots, v);
+    }
+
+    /// <summary>K and V of the given blocks, in order, as [blockIds.Length * blockSize, kvHeads, headDim].</summary>
+    public (Tensor K, Tensor V) Gather(int layer, Tensor blockIds)
+    {
+        long n = blockIds.shape[0] * BlockSize;
+        return (keys[layer].index_select(0, blockIds).view(n, KvHeads, HeadDim),
+                values[layer].index_select(0, blockIds).view(n, KvHeads, HeadDim));
+    }
+
+    /// <summary>Copies the given blocks of a layer range out as one contiguous tensor [layers, 2, blocks, blockSize, kvHeads, headDim].</summary>
+    public Tensor ReadBlocks(int layerStart, int layerCount, IReadOnlyList<int> blockIds, Device target)
+    {
+        using var scope = NewDisposeScope();
+        var ids = tensor(blockIds.Select(b => (long)b).ToArray(), ScalarType.Int64).to(Device);
+        var perLayer = new List<Tensor>(layerCount);
+        for (int l = layerStart; l < layerStart + layerCount; l++)
+            perLayer.Add(stack([keys[l].index_select(0, ids), values[l].index_select(0, ids)]));
+        return stack(perLayer).to(target).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Writes data shaped like <see cref="ReadBlocks"/>'s result into the given blocks of a layer range.</summary>
+    public void WriteBlocks(int layerStart, Tensor data, IReadOnlyList<int> blockIds)
+    {
+        using var scope = NewDisposeScope();
+        long[] expected = [data.shape[0], 2, blockIds.Count, BlockSize, KvHeads, HeadDim];
+        if (!data.shape.SequenceEqual(expected) || layerStart < 0 || layerStart + data.shape[0] > Layers)
+            throw new ArgumentException($"KV pages shaped [{string.Join(", ", data.shape)}] at layer {layerStart} do not fit this cache " +
+                                        $"(expected [{string.Join(", ", expected)}] within {Layers} layers)");
+        var ids = tensor(blockIds.Select(b => (long)b).ToArray(), ScalarType.Int64).to(Device);
+        var local = data.to(DType).to(Device);
+        for (int i = 0; i < data.shape[0]; i++)
+        {
+            keys[layerStart + i].index_copy_(0, ids, local[i, 0]);
+            values[layerStart + i].index_copy_(0, ids, local[i, 1]);
+        }
+    }
+
+    public void Dispose()
+    {
+        for (int l = 0; l < Layers; l++)
+        {
+            keySlots[l].Dispose(); valueSlots[l].Dispose();
+            keys[l].Dispose(); values[l].Dispose();
+        }
+    }
+}

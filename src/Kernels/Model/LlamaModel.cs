@@ -1,0 +1,154 @@
+using Dynamo.Orleans.Kernels.Caching;
+using Dynamo.Orleans.Kernels.Checkpoints;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Dynamo.Orleans.Kernels.Model;
+
+/// <summary>
+/// The Llama-family decoder (Llama, Mistral, Qwen2): embeddings, N layers of RMSNorm → GQA attention with RoPE →
+/// RMSNorm → SwiGLU MLP, a final norm and the LM head. Two entry points: <see cref="Forward"/> runs a flattened step
+/// against the paged KV cache; <see cref="ForwardWithoutCache"/> is the plain textbook forward that tests compare to.
+/// Both must be called inside a dispose scope on the engine's thread.
+/// </summary>
+public sealed class LlamaModel : IDisposable
+{
+    private readonly LlamaWeights weights;
+    private readonly RotaryEmbedding rope;
+    private readonly int heads, kvHeads, headDim, group;
+    private readonly double eps;
+
+    public LlamaModel(ModelConfig config, LlamaWeights weights, ScalarType dtype, Device device, int maxPositions)
+    {
+        Config = config;
+        this.weights = weights;
+        DType = dtype;
+        Device = device;
+        heads = config.NumAttentionHeads;
+        kvHeads = config.NumKeyValueHeads;
+        headDim = config.HeadDim;
+        group = heads / kvHeads;
+        eps = config.RmsNormEps;
+        rope = new RotaryEmbedding(config, maxPositions, dtype, device);
+    }
+
+    public ModelConfig Config { get; }
+    public ScalarType DType { get; }
+    public Device Device { get; }
+    public int MaxPositions => rope.MaxPositions;
+    public int GroupSize => group;
+
+    /// <summary>Bytes of all weights: what one batch-1 decode step has to read from memory.</summary>
+    public long WeightBytes
+    {
+        get
+        {
+            long Bytes(Tensor t) => t.numel() * t.ElementSize;
+            long sum = Bytes(weights.Embedding) + Bytes(weights.FinalNorm);
+            if (!ReferenceEquals(weights.LmHead, weights.Embedding)) sum += Bytes(weights.LmHead);
+            foreach (var l in weights.Layers)
+                sum += Bytes(l.InputNorm) + Bytes(l.QkvProj) + (l.QkvBias is null ? 0 : Bytes(l.QkvBias)) + Bytes(l.OProj)
+                     + Bytes(l.PostAttentionNorm) + Bytes(l.GateUpProj) + Bytes(l.DownProj);
+            return sum;
+        }
+    }
+
+    /// <summary>Runs one step; writes the new tokens' K/V into <paramref name="cache"/>; returns float32 logits [LogitRows, vocab].</summary>
+    public Tensor Forward(ForwardBatch batch, KvCache cache)
+    {
+        var (cosT, sinT) = rope.Lookup(batch.Positions);
+        var h = weights.Embedding.index_select(0, batch.InputIds);
+        for (int layer = 0; layer < weights.Layers.Count; layer++)
+        {
+            var w = weights.Layers[layer];
+            var (q, k, v) = Project(RmsNorm.Apply(h, w.InputNorm, eps), w, cosT, sinT);
+            cache.Write(layer, batch.Slots, k, v);
+            var attention = Attend(batch, cache, layer, q, k, v);
+            h = h.add_(F.linear(attention, w.OProj));
+            h = h.add_(Mlp(RmsNorm.Apply(h, w.PostAttentionNorm, eps), w));
+        }
+        var last = h.index_select(0, batch.LogitRows);
+        return F.linear(RmsNorm.Apply(last, weights.FinalNorm, eps), weights.LmHead).to(ScalarType.Float32);
+    }
+
+    /// <summary>The reference: a full causal forward over <paramref name="tokens"/> with no cache; float32 logits [n, vocab].</summary>
+    public Tensor ForwardWithoutCache(IReadOnlyList<int> tokens)
+    {
+        int n = tokens.Count;
+        var ids = tensor(tokens.Select(x => (long)x).ToArray(), ScalarType.Int64).to(Device);
+        var (cosT, sinT) = rope.Lookup(arange(n, dtype: ScalarType.Int64, device: Device));
+        var h = weights.Embedding.index_select(0, ids);
+        foreach (var w in weights.Layers)
+        {
+            var (q, k, v) = Project(RmsNorm.Apply(h, w.InputNorm, eps), w, cosT, sinT);
+            // Expand K/V to every query head and let SDPA apply the causal mask: a different path from Forward's.
+            var kh = k.repeat_interleave(group, 1).permute(1, 0, 2);
+            var vh = v.repeat_interleave(group, 1).permute(1, 0, 2);
+            var o = F.scaled_dot_product_attention(q.permute(1, 0, 2), kh, vh, is_casual: true);
+            h = h.add_(F.linear(o.permute(1, 0, 2).reshape(n, heads * headDim), w.OProj));
+            h = h.add_(Mlp(RmsNorm.Apply(h, w.PostAttentionNorm, eps), w));
+        }
+        return F.linear(RmsNorm.Apply(h, weights.FinalNorm, eps), weights.LmHead).to(ScalarType.Float32);
+    }
+
+    private (Tensor Q, Tensor K, Tensor V) Project(Tensor x, LlamaLayerWeights w, Tensor cosT, Tensor sinT)
+    {
+        long t = x.shape[0];
+        var qkv = F.linear(x, w.QkvProj, w.QkvBias);
+        var parts = qkv.split([heads * headDim, kvHeads * headDim, kvHeads * headDim], -1);
+        var q = RotaryEmbedding.Apply(parts[0].reshape(t, heads, headDim), cosT, sinT);
+        var k = RotaryEmbedding.Apply(parts[1].reshape(t, kvHeads, headDim), cosT, sinT);
+        var v = parts[2].reshape(t, kvHeads, headDim);
+        return (q, k, v);
+    }
+
+    private Tensor Mlp(Tensor x, LlamaLayerWeights w)
+    {
+        var gateUp = F.linear(x, w.GateUpProj);
+        var parts = gateUp.chunk(2, -1);
+        return F.linear(F.silu(parts[0]).mul_(parts[1]), w.DownProj);
+    }
+
+    private Tensor Attend(ForwardBatch batch, KvCache cache, int layer, Tensor q, Tensor k, Tensor v)
+    {
+        var outputs = new List<Tensor>(1 + batch.Prefills.Count);
+        if (batch.DecodeCount > 0)
+        {
+            int b = batch.DecodeCount;
+            // Fold the query heads of each KV head into one "group" axis: GQA without copying K/V per query head.
+            var qd = q.narrow(0, 0, b).view(b, kvHeads, group, headDim);
+            var (kAll, vAll) = cache.Gather(layer, batch.DecodeBlockIds!);
+            long keysPerSeq = kAll.shape[0] / b;
+            var kd = kAll.view(b, keysPerSeq, kvHeads, headDim).permute(0, 2, 1, 3);
+            var vd = vAll.view(b, keysPerSeq, kvHeads, headDim).permute(0, 2, 1, 3);
+            var od = F.scaled_dot_product_attention(qd, kd, vd, batch.DecodeMask);
+            outputs.Add(od.reshape(b, heads * headDim));
+        }
+        foreach (var seg in batch.Prefills)
+        {
+            int n = seg.Length, keys = seg.Start + n;
+            var qs = q.narrow(0, seg.Offset, n).permute(1, 0, 2).reshape(kvHeads, group * n, headDim);
+            Tensor ks, vs;
+            if (seg.BlockIds is null)
+            {
+                ks = k.narrow(0, seg.Offset, n);
+                vs = v.narrow(0, seg.Offset, n);
+            }
+            else
+            {
+                var (kAll, vAll) = cache.Gather(layer, seg.BlockIds);
+                ks = kAll.narrow(0, 0, keys);
+                vs = vAll.narrow(0, 0, keys);
+            }
+            var os = F.scaled_dot_product_attention(qs, ks.permute(1, 0, 2), vs.permute(1, 0, 2), seg.Mask);
+            outputs.Add(os.view(kvHeads, group, n, headDim).reshape(heads, n, headDim).permute(1, 0, 2).reshape(n, heads * headDim));
+        }
+        return outputs.Count == 1 ? outputs[0] : cat(outputs, 0);
+    }
+
+    public void Dispose()
+    {
+        rope.Dispose();
+        weights.Dispose();
+    }
+}
