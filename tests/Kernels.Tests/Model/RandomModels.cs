@@ -20,7 +20,7 @@ internal static class RandomModels
         RmsNormEps = 1e-5,
         RopeTheta = architecture == "Qwen2ForCausalLM" ? 1_000_000 : 10_000,
         RopeScaling = scaling,
-        MaxPositionEmbeddings = 512,
+        MaxPositionEmbeddings = 2048,
         TieWordEmbeddings = tied,
         AttentionBias = architecture == "Qwen2ForCausalLM",
         TorchDtype = "float32",

@@ -1,0 +1,121 @@
+namespace Dynamo.Orleans.Kernels.Caching;
+
+/// <summary>
+/// Owns the KV blocks: reference counts, the free list and the prefix cache. A freed block keeps its contents and
+/// hash at the tail of the free list, so a later request with the same prefix can take it back; allocation takes
+/// from the head, evicting the least recently freed cached block first. Single-threaded: the engine's thread only.
+/// </summary>
+public sealed class BlockPool
+{
+    private readonly int[] refCounts;
+    private readonly ulong?[] hashes;
+    private readonly LinkedList<int> free = new();
+    private readonly LinkedListNode<int>?[] freeNodes;
+    private readonly Dictionary<ulong, int> cachedBlocks = new();
+
+    public BlockPool(int blocks, int blockSize)
+    {
+        if (blocks <= 0) throw new ArgumentOutOfRangeException(nameof(blocks), blocks, "a block pool needs at least one block");
+        if (blockSize <= 0) throw new ArgumentOutOfRangeException(nameof(blockSize), blockSize, "block size must be positive");
+        TotalBlocks = blocks;
+        BlockSize = blockSize;
+        refCounts = new int[blocks];
+        hashes = new ulong?[blocks];
+        freeNodes = new LinkedListNode<int>?[blocks];
+        for (int b = 0; b < blocks; b++) freeNodes[b] = free.AddLast(b);
+    }
+
+    public int TotalBlocks { get; }
+    public int BlockSize { get; }
+    /// <summary>Blocks no sequence references (some still hold reusable prefixes).</summary>
+    public int FreeBlocks => free.Count;
+    public int UsedBlocks => TotalBlocks - free.Count;
+    /// <summary>Blocks registered in the prefix cache, referenced or not.</summary>
+    public int CachedBlocks => cachedBlocks.Count;
+
+    public int BlocksFor(int tokens) => (tokens + BlockSize - 1) / BlockSize;
+
+    /// <summary>
+    /// Takes the longest cached prefix of <paramref name="tokens"/> into an empty table and returns how many tokens it
+    /// covers. At least one token is always left uncomputed so the step that follows produces logits.
+    /// </summary>
+    public int AcquirePrefix(BlockTable table, IReadOnlyList<int> tokens)
+    {
+        if (table.Blocks.Count != 0) throw new InvalidOperationException("a prefix can only be acquired into an empty block table");
+        var chain = BlockHash.Chain(tokens, tokens.Count - 1, BlockSize);
+        foreach (var hash in chain)
+        {
+            if (!cachedBlocks.TryGetValue(hash, out var block)) break;
+            Retain(block);
+            table.Blocks.Add(block);
+            table.Hashes.Add(hash);
+        }
+        return table.Blocks.Count * BlockSize;
+    }
+
+    /// <summary>Grows the table to hold <paramref name="tokens"/> positions; false (and no change) if there are not enough free blocks.</summary>
+    public bool TryGrow(BlockTable table, int tokens)
+    {
+        int needed = BlocksFor(tokens) - table.Blocks.Count;
+        if (needed <= 0) return true;
+        if (needed > free.Count) return false;
+        for (int i = 0; i < needed; i++)
+        {
+            int block = free.First!.Value;
+            free.RemoveFirst();
+            freeNodes[block] = null;
+            if (hashes[block] is { } old)
+            {
+                // Reusing a cached block evicts its prefix from the cache.
+                if (cachedBlocks.TryGetValue(old, out var owner) && owner == block) cachedBlocks.Remove(old);
+                hashes[block] = null;
+            }
+            refCounts[block] = 1;
+            table.Blocks.Add(block);
+        }
+        return true;
+    }
+
+    /// <summary>Registers the blocks that became full (their first <paramref name="computed"/> tokens have KV) for prefix reuse.</summary>
+    public void Seal(BlockTable table, IReadOnlyList<int> tokens, int computed)
+    {
+        int full = Math.Min(computed / BlockSize, table.Blocks.Count);
+        ulong parent = table.Hashes.Count == 0 ? BlockHash.Root : table.Hashes[^1];
+        for (int b = table.Hashes.Count; b < full; b++)
+        {
+            parent = BlockHash.Of(parent, tokens, b * BlockSize, BlockSize);
+            table.Hashes.Add(parent);
+            int block = table.Blocks[b];
+            if (hashes[block] is null && cachedBlocks.TryAdd(parent, block)) hashes[block] = parent;
+        }
+    }
+
+    /// <summary>Drops the table's references; blocks nobody else uses return to the free list (keeping cached contents).</summary>
+    public void Release(BlockTable table)
+    {
+        // Free in reverse so a sequence's tail blocks are evicted before its (more shareable) head blocks.
+        for (int i = table.Blocks.Count - 1; i >= 0; i--)
+        {
+            int block = table.Blocks[i];
+            if (refCounts[block] <= 0) throw new InvalidOperationException($"block {block} released more often than it was taken");
+            if (--refCounts[block] == 0)
+            {
+                if (hashes[block] is null) freeNodes[block] = free.AddFirst(block); // nothing to keep: reuse it first
+                else freeNodes[block] = free.AddLast(block);
+            }
+        }
+        table.Blocks.Clear();
+        table.Hashes.Clear();
+    }
+
+    public int RefCount(int block) => refCounts[block];
+
+    private void Retain(int block)
+    {
+        if (refCounts[block]++ == 0)
+        {
+            free.Remove(freeNodes[block]!);
+            freeNodes[block] = null;
+        }
+    }
+}
