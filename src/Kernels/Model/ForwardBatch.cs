@@ -11,7 +11,8 @@ namespace Dynamo.Orleans.Kernels.Model;
 public sealed class ForwardBatch
 {
     /// <summary>A prefill slice's place in the flattened row and what its attention needs.</summary>
-    public sealed record PrefillSegment(int Offset, int Length, int Start, Tensor? BlockIds, Tensor Mask);
+    /// <remarks>BlockIds and Mask are null when the slice starts at position 0: it attends only to its own tokens, causally.</remarks>
+    public sealed record PrefillSegment(int Offset, int Length, int Start, Tensor? BlockIds, Tensor? Mask);
 
     private ForwardBatch() { }
 
@@ -84,18 +85,19 @@ public sealed class ForwardBatch
         {
             var s = slices[i];
             int n = s.Length, keysLength = s.EndPosition;
+            if (s.StartPosition == 0)
+            {
+                prefills.Add(new PrefillSegment(offset, n, 0, null, null));
+                offset += n;
+                continue;
+            }
             // Row r of the grouped query (g * n + q) is query token q: it may see keys up to its own position.
             var mask = new bool[groupSize * n * keysLength];
             for (int g = 0; g < groupSize; g++)
                 for (int q = 0; q < n; q++)
-                    for (int k = 0; k <= s.StartPosition + q; k++)
-                        mask[((g * n) + q) * keysLength + k] = true;
-            Tensor? blockIds = null;
-            if (s.StartPosition > 0)
-            {
-                int used = (s.EndPosition + blockSize - 1) / blockSize;
-                blockIds = tensor(s.BlockTable.Take(used).Select(b => (long)b).ToArray(), ScalarType.Int64).to(device);
-            }
+                    mask.AsSpan(((g * n) + q) * keysLength, s.StartPosition + q + 1).Fill(true);
+            int used = (s.EndPosition + blockSize - 1) / blockSize;
+            var blockIds = tensor(s.BlockTable.Take(used).Select(b => (long)b).ToArray(), ScalarType.Int64).to(device);
             prefills.Add(new PrefillSegment(offset, n, s.StartPosition, blockIds, tensor(mask, [groupSize * n, keysLength]).to(device)));
             offset += n;
         }

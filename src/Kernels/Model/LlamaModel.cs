@@ -38,14 +38,16 @@ public sealed class LlamaModel : IDisposable
     public int MaxPositions => rope.MaxPositions;
     public int GroupSize => group;
 
-    /// <summary>Bytes of all weights: what one batch-1 decode step has to read from memory.</summary>
-    public long WeightBytes
+    /// <summary>
+    /// Bytes of weights one batch-1 decode step reads: every layer and the LM head. An untied embedding table is not
+    /// counted: a step reads one row of it.
+    /// </summary>
+    public long StepWeightBytes
     {
         get
         {
             long Bytes(Tensor t) => t.numel() * t.ElementSize;
-            long sum = Bytes(weights.Embedding) + Bytes(weights.FinalNorm);
-            if (!ReferenceEquals(weights.LmHead, weights.Embedding)) sum += Bytes(weights.LmHead);
+            long sum = Bytes(weights.LmHead) + Bytes(weights.FinalNorm);
             foreach (var l in weights.Layers)
                 sum += Bytes(l.InputNorm) + Bytes(l.QkvProj) + (l.QkvBias is null ? 0 : Bytes(l.QkvBias)) + Bytes(l.OProj)
                      + Bytes(l.PostAttentionNorm) + Bytes(l.GateUpProj) + Bytes(l.DownProj);
@@ -127,19 +129,21 @@ public sealed class LlamaModel : IDisposable
         foreach (var seg in batch.Prefills)
         {
             int n = seg.Length, keys = seg.Start + n;
+            if (seg.Mask is null)
+            {
+                // A chunk with no cached prefix: plain causal attention, which lets SDPA take its fused (flash) path.
+                var qh = q.narrow(0, seg.Offset, n).permute(1, 0, 2);
+                var kh = k.narrow(0, seg.Offset, n).repeat_interleave(group, 1).permute(1, 0, 2);
+                var vh = v.narrow(0, seg.Offset, n).repeat_interleave(group, 1).permute(1, 0, 2);
+                var oh = F.scaled_dot_product_attention(qh, kh, vh, is_casual: true);
+                outputs.Add(oh.permute(1, 0, 2).reshape(n, heads * headDim));
+                continue;
+            }
+            // After a cached prefix the causal mask is offset (SDPA's is_causal would align it top-left), so pass it.
             var qs = q.narrow(0, seg.Offset, n).permute(1, 0, 2).reshape(kvHeads, group * n, headDim);
-            Tensor ks, vs;
-            if (seg.BlockIds is null)
-            {
-                ks = k.narrow(0, seg.Offset, n);
-                vs = v.narrow(0, seg.Offset, n);
-            }
-            else
-            {
-                var (kAll, vAll) = cache.Gather(layer, seg.BlockIds);
-                ks = kAll.narrow(0, 0, keys);
-                vs = vAll.narrow(0, 0, keys);
-            }
+            var (kAll, vAll) = cache.Gather(layer, seg.BlockIds!);
+            var ks = kAll.narrow(0, 0, keys);
+            var vs = vAll.narrow(0, 0, keys);
             var os = F.scaled_dot_product_attention(qs, ks.permute(1, 0, 2), vs.permute(1, 0, 2), seg.Mask);
             outputs.Add(os.view(kvHeads, group, n, headDim).reshape(heads, n, headDim).permute(1, 0, 2).reshape(n, heads * headDim));
         }
