@@ -185,7 +185,7 @@ internal sealed class JinjaEvaluator
                 return unary.Operator switch
                 {
                     "not" => !JinjaValue.IsTruthy(operand),
-                    "-" => operand is long l ? -l : -JinjaValue.ToDouble(operand),
+                    "-" => operand is long l ? (object)(-l) : -JinjaValue.ToDouble(operand),
                     _ => operand is long or double ? operand : JinjaValue.ToDouble(operand),
                 };
             case BinaryExpression { Operator: "and" } and:
@@ -263,7 +263,7 @@ internal sealed class JinjaEvaluator
                 case "/": return b == 0 ? throw new ChatTemplateException("division by zero") : (double)a / b;
                 case "//": return b == 0 ? throw new ChatTemplateException("integer division or modulo by zero") : (long)Math.Floor((double)a / b);
                 case "%": return b == 0 ? throw new ChatTemplateException("integer division or modulo by zero") : ((a % b) + b) % b;
-                case "**": return b >= 0 ? (long)Math.Pow(a, b) : Math.Pow(a, b);
+                case "**": return b >= 0 ? (object)(long)Math.Pow(a, b) : Math.Pow(a, b);
             }
         }
         var x = JinjaValue.ToDouble(left);

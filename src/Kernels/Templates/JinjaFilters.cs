@@ -57,7 +57,7 @@ internal static partial class JinjaFilters
                     _ => a.Get(0, "default", 0.0),
                 };
             case "abs":
-                return value is long l2 ? Math.Abs(l2) : Math.Abs(JinjaValue.ToDouble(value));
+                return value is long l2 ? (object)Math.Abs(l2) : Math.Abs(JinjaValue.ToDouble(value));
             case "sum":
                 return JinjaValue.Iterate(value).Aggregate<object?, object?>(a.Get(1, "start", 0L), (acc, x) => JinjaEvaluator.Arithmetic("+", acc, x));
             case "min" or "max":
