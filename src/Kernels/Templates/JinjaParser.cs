@@ -440,7 +440,7 @@ internal sealed class JinjaParser
     {
         JinjaExpression? start = AtOperator(":") ? null : ParseExpression();
         if (start is not null && SkipOperator("]")) return new ItemExpression(target, start, open.Line);
-        ExpectOperator(":");
+        if (!SkipOperator(":")) throw Expected(start is null ? "':'" : "']' or ':'");
         JinjaExpression? stop = AtOperator(":") || AtOperator("]") ? null : ParseExpression();
         JinjaExpression? step = null;
         if (SkipOperator(":") && !AtOperator("]")) step = ParseExpression();

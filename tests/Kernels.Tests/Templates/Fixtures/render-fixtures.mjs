@@ -65,7 +65,7 @@ const tools = [
 // Per template: the tokens its tokenizer_config.json declares, and which cases apply.
 const templates = {
   llama3: { vars: { bos_token: "<|begin_of_text|>", eos_token: "<|eot_id|>" } },
-  llama3_1: { vars: { bos_token: "<|begin_of_text|>", eos_token: "<|eot_id|>", eot_token: "<|eot_id|>", date_string: "05 Mar 2025" }, tools: true },
+  llama3_1: { vars: { bos_token: "<|begin_of_text|>", eos_token: "<|eot_id|>", date_string: "05 Mar 2025" }, tools: true },
   qwen2_5: { vars: { bos_token: null, eos_token: "<|im_end|>" }, tools: true },
   mistral_v0_1: { vars: { bos_token: "<s>", eos_token: "</s>" } },
   mistral_v0_3: { vars: { bos_token: "<s>", eos_token: "</s>" }, tools: true },
