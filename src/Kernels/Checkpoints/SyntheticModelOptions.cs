@@ -1,0 +1,60 @@
+namespace Dynamo.Orleans.Kernels.Checkpoints;
+
+/// <summary>
+/// What <see cref="SyntheticModelFolder"/> generates. Defaults are the <see cref="Tiny"/> preset; use <c>with</c> to vary
+/// one thing. Null <see cref="RopeTheta"/> and <see cref="RmsNormEps"/> take the family's usual values.
+/// </summary>
+public sealed record SyntheticModelOptions
+{
+    /// <summary>Hidden 64, 2 layers, 4 heads over 2 kv heads (GQA), bf16: a few MB, for fast tests.</summary>
+    public static SyntheticModelOptions Tiny { get; } = new();
+
+    /// <summary>TinyLlama-1.1B's layer shapes (hidden 2048, intermediate 5632, 32 heads, 4 kv heads) with fewer layers, bf16: for benchmarks.</summary>
+    public static SyntheticModelOptions TinyLlamaShaped(int layers = 4) => new()
+    {
+        HiddenSize = 2048,
+        IntermediateSize = 5632,
+        NumLayers = layers,
+        NumHeads = 32,
+        NumKeyValueHeads = 4,
+        MaxPositionEmbeddings = 2048,
+        Dtype = SafetensorsDtype.BF16,
+    };
+
+    public ModelArchitecture Architecture { get; init; } = ModelArchitecture.Llama;
+    public int HiddenSize { get; init; } = 64;
+    public int IntermediateSize { get; init; } = 176;
+    public int NumLayers { get; init; } = 2;
+    public int NumHeads { get; init; } = 4;
+    public int NumKeyValueHeads { get; init; } = 2;
+    public int MaxPositionEmbeddings { get; init; } = 512;
+    /// <summary>Stored dtype of the weights and config.json's torch_dtype: BF16, F16 or F32.</summary>
+    public SafetensorsDtype Dtype { get; init; } = SafetensorsDtype.BF16;
+    public long Seed { get; init; }
+    /// <summary>When true, no lm_head.weight is written: the head reuses the embedding.</summary>
+    public bool TieWordEmbeddings { get; init; }
+    /// <summary>Write model-0000i-of-0000N.safetensors shards and model.safetensors.index.json instead of one file.</summary>
+    public bool Sharded { get; init; }
+    /// <summary>Data bytes per shard when <see cref="Sharded"/>; 0 splits the weights into about three shards.</summary>
+    public long MaxShardBytes { get; init; }
+    /// <summary>Adds Llama 3.1's "llama3" rope_scaling (factor 8, low 1, high 4, original 8192).</summary>
+    public bool Llama3RopeScaling { get; init; }
+    public double? RopeTheta { get; init; }
+    public double? RmsNormEps { get; init; }
+
+    public int HeadDim => HiddenSize / NumHeads;
+
+    internal void Validate()
+    {
+        if (HiddenSize <= 0 || IntermediateSize <= 0 || NumLayers <= 0 || NumHeads <= 0 || NumKeyValueHeads <= 0 || MaxPositionEmbeddings <= 0)
+            throw new ArgumentException("model sizes must be positive.");
+        if (HiddenSize % NumHeads != 0)
+            throw new ArgumentException($"hidden size {HiddenSize} is not a multiple of {NumHeads} heads.");
+        if (NumHeads % NumKeyValueHeads != 0)
+            throw new ArgumentException($"{NumHeads} heads are not a multiple of {NumKeyValueHeads} kv heads.");
+        if (Dtype is not (SafetensorsDtype.BF16 or SafetensorsDtype.F16 or SafetensorsDtype.F32))
+            throw new ArgumentException($"dtype {Dtype.HeaderName()} is not a weight dtype: use BF16, F16 or F32.");
+        if (MaxShardBytes < 0)
+            throw new ArgumentException("MaxShardBytes must be zero (automatic) or positive.");
+    }
+}
