@@ -132,11 +132,12 @@ public sealed class LlamaModel : IDisposable
             if (seg.Mask is null)
             {
                 // A chunk with no cached prefix: plain causal attention, which lets SDPA take its fused (flash) path.
-                var qh = q.narrow(0, seg.Offset, n).permute(1, 0, 2);
-                var kh = k.narrow(0, seg.Offset, n).repeat_interleave(group, 1).permute(1, 0, 2);
-                var vh = v.narrow(0, seg.Offset, n).repeat_interleave(group, 1).permute(1, 0, 2);
+                // 4-D [1, heads, n, D]: the layout the fused CPU kernel expects.
+                var qh = q.narrow(0, seg.Offset, n).permute(1, 0, 2).unsqueeze(0);
+                var kh = k.narrow(0, seg.Offset, n).repeat_interleave(group, 1).permute(1, 0, 2).unsqueeze(0);
+                var vh = v.narrow(0, seg.Offset, n).repeat_interleave(group, 1).permute(1, 0, 2).unsqueeze(0);
                 var oh = F.scaled_dot_product_attention(qh, kh, vh, is_casual: true);
-                outputs.Add(oh.permute(1, 0, 2).reshape(n, heads * headDim));
+                outputs.Add(oh.squeeze(0).permute(1, 0, 2).reshape(n, heads * headDim));
                 continue;
             }
             // After a cached prefix the causal mask is offset (SDPA's is_causal would align it top-left), so pass it.
