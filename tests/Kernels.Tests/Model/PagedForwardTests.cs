@@ -80,7 +80,7 @@ public sealed class PagedForwardTests
     public void Llama3_rope_scaling_and_tied_embeddings_match_the_full_forward()
     {
         using var scope = NewDisposeScope();
-        var config = RandomModels.Config("LlamaForCausalLM", tied: true, scaling: new Checkpoints.RopeScaling("llama3", 8, 1, 4, 64));
+        var config = RandomModels.Config("LlamaForCausalLM", tied: true, scaling: new Kernels.Checkpoints.RopeScaling("llama3", 8, 1, 4, 64));
         using var model = RandomModels.Create(config);
         using var cache = new KvCache(2, 16, BlockSize, 2, 16, ScalarType.Float32, CPU);
         var tokens = Enumerable.Range(0, 12).Select(i => (i * 29 + 3) % 256).ToArray();
