@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using Dynamo.Orleans.Kernels.Checkpoints;
+
+namespace Dynamo.Orleans.Silo.Commands;
+
+/// <summary>A one-line progress display on stderr for checkpoints big enough to make a user wait (over 200 MB).</summary>
+internal sealed class LoadProgressBar : IProgress<CheckpointLoadProgress>
+{
+    private const long Threshold = 200L * 1024 * 1024;
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private long lastDrawMs = -1000;
+    private bool drawn;
+
+    public void Report(CheckpointLoadProgress value)
+    {
+        if (value.TotalBytes < Threshold) return;
+        bool done = value.BytesLoaded >= value.TotalBytes;
+        if (!done && clock.ElapsedMilliseconds - lastDrawMs < 100) return;
+        lastDrawMs = clock.ElapsedMilliseconds;
+        int width = 30, filled = (int)(width * value.Fraction);
+        Console.Error.Write($"\rloading [{new string('#', filled)}{new string('.', width - filled)}] " +
+                            $"{value.BytesLoaded / 1048576.0,7:F0}/{value.TotalBytes / 1048576.0:F0} MiB");
+        drawn = true;
+        if (done) Finish();
+    }
+
+    public void Finish()
+    {
+        if (!drawn) return;
+        Console.Error.WriteLine();
+        drawn = false;
+    }
+}
