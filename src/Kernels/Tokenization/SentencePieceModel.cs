@@ -1,0 +1,101 @@
+using Microsoft.ML.Tokenizers;
+
+namespace Dynamo.Orleans.Kernels.Tokenization;
+
+/// <summary>
+/// A SentencePiece tokenizer.model (Llama 2, TinyLlama, Mistral), for model folders that ship no tokenizer.json.
+/// Microsoft.ML.Tokenizers reads the protobuf and runs SentencePiece's BPE; this adapts it to <see cref="ISubwordModel"/>.
+/// </summary>
+internal sealed class SentencePieceModel : ISubwordModel
+{
+    private readonly SentencePieceTokenizer _tokenizer;
+    private readonly string?[] _idToToken;
+
+    private SentencePieceModel(SentencePieceTokenizer tokenizer)
+    {
+        _tokenizer = tokenizer;
+        Count = tokenizer.Vocabulary.Values.Max() + 1;
+        _idToToken = new string?[Count];
+        foreach (var (token, id) in tokenizer.Vocabulary)
+            _idToToken[id] = token;
+        // SentencePiece's control pieces (<s>, </s>) are what Hugging Face marks as special; <unk> too.
+        AddedTokens = new[] { tokenizer.BeginningOfSentenceToken, tokenizer.EndOfSentenceToken, tokenizer.UnknownToken }
+            .Distinct()
+            .Select(token => new AddedToken(tokenizer.Vocabulary[token], token, Special: true))
+            .ToArray();
+    }
+
+    public int Count { get; }
+    public IReadOnlyList<AddedToken> AddedTokens { get; }
+
+    // A tokenizer.model has no post-processor: tokenizer_config.json's add_bos_token decides (default: BOS, no EOS).
+    public (IReadOnlyList<int> Prefix, IReadOnlyList<int> Suffix)? SpecialTokenTemplate => null;
+
+    public string BeginningOfSentenceToken => _tokenizer.BeginningOfSentenceToken;
+    public string EndOfSentenceToken => _tokenizer.EndOfSentenceToken;
+
+    public int? TokenToId(string token) => _tokenizer.Vocabulary.TryGetValue(token, out var id) ? id : null;
+
+    public string? IdToToken(int id) => id >= 0 && id < _idToToken.Length ? _idToToken[id] : null;
+
+    public void Encode(string segment, bool segmentAtStart, List<int> ids)
+    {
+        if (segment.Length == 0)
+            return;
+        // Every segment gets SentencePiece's dummy prefix, as Hugging Face's legacy Llama tokenizer does after an added token.
+        ids.AddRange(_tokenizer.EncodeToIds(segment, addBeginningOfSentence: false, addEndOfSentence: false,
+            considerPreTokenization: true, considerNormalization: true));
+    }
+
+    public string Decode(IReadOnlyList<int> ids, IReadOnlyList<string> tokens)
+    {
+        // Ids beyond the SentencePiece vocabulary (tokens added in tokenizer_config.json) are spliced in as their text.
+        var text = new System.Text.StringBuilder();
+        var run = new List<int>();
+        var runIsFirst = true;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (ids[i] < Count)
+            {
+                run.Add(ids[i]);
+                continue;
+            }
+            FlushRun(run, text, ref runIsFirst);
+            text.Append(tokens[i]);
+            runIsFirst = false;
+        }
+        FlushRun(run, text, ref runIsFirst);
+        return text.ToString();
+    }
+
+    private void FlushRun(List<int> run, System.Text.StringBuilder text, ref bool runIsFirst)
+    {
+        if (run.Count == 0)
+            return;
+        var decoded = _tokenizer.Decode(run, considerSpecialTokens: true);
+        // SentencePiece drops the leading space of the text only; a run after an added token keeps its space.
+        if (!runIsFirst && _idToToken[run[0]] is { } first && first.StartsWith('\u2581') && !decoded.StartsWith(' '))
+            decoded = " " + decoded;
+        text.Append(decoded);
+        run.Clear();
+        runIsFirst = false;
+    }
+
+    public static SentencePieceModel Load(string file)
+    {
+        try
+        {
+            using var stream = File.OpenRead(file);
+            return new SentencePieceModel(LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false));
+        }
+        catch (IOException e)
+        {
+            throw new TokenizerException(file, $"cannot be read ({e.Message}).", e);
+        }
+        catch (Exception e) when (e is not TokenizerException)
+        {
+            // Google.Protobuf reports a corrupt file as InvalidProtocolBufferException; Microsoft.ML.Tokenizers as ArgumentException.
+            throw new TokenizerException(file, $"not a valid SentencePiece model ({e.Message}).", e);
+        }
+    }
+}
