@@ -54,16 +54,20 @@ internal abstract class WordSplitter
 
     private static IEnumerable<string> SplitIsolated(Regex regex, string text, bool dropMatches)
     {
+        var folding = SurrogateFolding.Fold(text);
+        var searched = folding?.Folded ?? text;
         var position = 0;
-        for (var match = regex.Match(text); match.Success; match = match.NextMatch())
+        for (var match = regex.Match(searched); match.Success; match = match.NextMatch())
         {
             if (match.Length == 0)
                 continue;
-            if (match.Index > position)
-                yield return text[position..match.Index];
+            var start = folding is { } f ? f.OriginalIndex[match.Index] : match.Index;
+            var end = folding is { } g ? g.OriginalIndex[match.Index + match.Length] : match.Index + match.Length;
+            if (start > position)
+                yield return text[position..start];
             if (!dropMatches)
-                yield return match.Value;
-            position = match.Index + match.Length;
+                yield return text[start..end];
+            position = end;
         }
         if (position < text.Length)
             yield return text[position..];
