@@ -83,19 +83,23 @@ internal sealed class SentencePieceModel : ISubwordModel
 
     public static SentencePieceModel Load(string file)
     {
+        byte[] bytes;
         try
         {
-            using var stream = File.OpenRead(file);
-            return new SentencePieceModel(LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false));
+            bytes = File.ReadAllBytes(file);
         }
         catch (IOException e)
         {
             throw new TokenizerException(file, $"cannot be read ({e.Message}).", e);
         }
-        catch (Exception e) when (e is not TokenizerException)
+        try
         {
-            // Google.Protobuf reports a corrupt file as InvalidProtocolBufferException; Microsoft.ML.Tokenizers as ArgumentException.
-            throw new TokenizerException(file, $"not a valid SentencePiece model ({e.Message}).", e);
+            return new SentencePieceModel(LlamaTokenizer.Create(new MemoryStream(bytes), addBeginOfSentence: false, addEndOfSentence: false));
+        }
+        catch (Exception e)
+        {
+            // Google.Protobuf reports a corrupt file as InvalidProtocolBufferException; Microsoft.ML.Tokenizers an unsupported one as ArgumentException.
+            throw new TokenizerException(file, $"not a valid SentencePiece BPE model ({e.Message}).", e);
         }
     }
 }

@@ -14,7 +14,7 @@ internal abstract class TextNormalizer
 
     public static TextNormalizer? FromJson(JsonElement json, string file)
     {
-        if (json.ValueKind == JsonValueKind.Null)
+        if (json.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
             return null;
         var type = json.GetProperty("type").GetString();
         return type switch

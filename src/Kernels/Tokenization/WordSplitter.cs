@@ -19,7 +19,7 @@ internal abstract class WordSplitter
 
     public static WordSplitter? FromJson(JsonElement json, string file)
     {
-        if (json.ValueKind == JsonValueKind.Null)
+        if (json.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
             return null;
         var type = json.GetProperty("type").GetString();
         switch (type)
