@@ -10,10 +10,12 @@ internal sealed class SentencePieceModel : ISubwordModel
 {
     private readonly SentencePieceTokenizer _tokenizer;
     private readonly string?[] _idToToken;
+    private readonly TokenDecoder _decoder;
 
     private SentencePieceModel(SentencePieceTokenizer tokenizer)
     {
         _tokenizer = tokenizer;
+        _decoder = TokenDecoder.ForSentencePiece(tokenizer.AddDummyPrefix);
         Count = tokenizer.Vocabulary.Values.Max() + 1;
         _idToToken = new string?[Count];
         foreach (var (token, id) in tokenizer.Vocabulary)
@@ -47,39 +49,10 @@ internal sealed class SentencePieceModel : ISubwordModel
             considerPreTokenization: true, considerNormalization: true));
     }
 
-    public string Decode(IReadOnlyList<int> ids, IReadOnlyList<string> tokens)
-    {
-        // Ids beyond the SentencePiece vocabulary (tokens added in tokenizer_config.json) are spliced in as their text.
-        var text = new System.Text.StringBuilder();
-        var run = new List<int>();
-        var runIsFirst = true;
-        for (var i = 0; i < ids.Count; i++)
-        {
-            if (ids[i] < Count)
-            {
-                run.Add(ids[i]);
-                continue;
-            }
-            FlushRun(run, text, ref runIsFirst);
-            text.Append(tokens[i]);
-            runIsFirst = false;
-        }
-        FlushRun(run, text, ref runIsFirst);
-        return text.ToString();
-    }
-
-    private void FlushRun(List<int> run, System.Text.StringBuilder text, ref bool runIsFirst)
-    {
-        if (run.Count == 0)
-            return;
-        var decoded = _tokenizer.Decode(run, considerSpecialTokens: true);
-        // SentencePiece drops the leading space of the text only; a run after an added token keeps its space.
-        if (!runIsFirst && _idToToken[run[0]] is { } first && first.StartsWith('\u2581') && !decoded.StartsWith(' '))
-            decoded = " " + decoded;
-        text.Append(decoded);
-        run.Clear();
-        runIsFirst = false;
-    }
+    // Decoding the pieces as Hugging Face's converted tokenizer.json does, rather than with Microsoft.ML.Tokenizers, keeps
+    // control tokens in place ("<s> [INST]", as HF prints it) and keeps decoding of a window a prefix of decoding more of it,
+    // which the incremental detokenizer depends on.
+    public string Decode(IReadOnlyList<int> ids, IReadOnlyList<string> tokens) => _decoder.Decode(tokens.ToList());
 
     public static SentencePieceModel Load(string file)
     {

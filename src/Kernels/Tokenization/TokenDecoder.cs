@@ -37,6 +37,18 @@ internal abstract class TokenDecoder
         };
     }
 
+    /// <summary>
+    /// The decoder Hugging Face's converter writes for SentencePiece BPE models (Llama 2, Mistral): "▁" is a space,
+    /// "&lt;0x..&gt;" pieces are bytes, and the dummy-prefix space before the first word goes.
+    /// </summary>
+    public static TokenDecoder ForSentencePiece(bool addDummyPrefix)
+    {
+        List<TokenDecoder> steps = [new ReplaceDecoder(new Regex("\u2581", RegexOptions.CultureInvariant), " "), new ByteFallbackDecoder(), new FuseDecoder()];
+        if (addDummyPrefix)
+            steps.Add(new StripDecoder(' ', 1, 0));
+        return new SequenceDecoder(steps.ToArray());
+    }
+
     private sealed class SequenceDecoder(TokenDecoder[] steps) : TokenDecoder
     {
         public override List<string> DecodeChain(List<string> tokens) => steps.Aggregate(tokens, (current, step) => step.DecodeChain(current));
