@@ -22,7 +22,6 @@ internal interface ISubwordModel
     /// <param name="segmentAtStart">Whether the segment begins the text rather than following an added token.</param>
     void Encode(string segment, bool segmentAtStart, List<int> ids);
 
-    /// <param name="tokens">The tokens of the ids to decode, added tokens as their content.</param>
-    /// <param name="ids">The ids themselves, for models that decode ids rather than token strings.</param>
-    string Decode(IReadOnlyList<int> ids, IReadOnlyList<string> tokens);
+    /// <param name="tokens">The tokens of the ids to decode, added tokens as their content, as Hugging Face's decoders take them.</param>
+    string Decode(List<string> tokens);
 }

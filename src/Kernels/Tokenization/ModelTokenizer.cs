@@ -100,7 +100,6 @@ public sealed class ModelTokenizer
 
     public string Decode(IReadOnlyList<int> ids, bool skipSpecialTokens = false)
     {
-        var kept = new List<int>(ids.Count);
         var tokens = new List<string>(ids.Count);
         foreach (var id in ids)
         {
@@ -109,10 +108,9 @@ public sealed class ModelTokenizer
             // Ids outside the vocabulary decode to nothing, as in Hugging Face, rather than failing a whole response.
             if (IdToToken(id) is not { } token)
                 continue;
-            kept.Add(id);
             tokens.Add(token);
         }
-        return _model.Decode(kept, tokens);
+        return _model.Decode(tokens);
     }
 
     public bool IsSpecial(int id) => _specialIds.Contains(id);

@@ -52,7 +52,7 @@ internal sealed class SentencePieceModel : ISubwordModel
     // Decoding the pieces as Hugging Face's converted tokenizer.json does, rather than with Microsoft.ML.Tokenizers, keeps
     // control tokens in place ("<s> [INST]", as HF prints it) and keeps decoding of a window a prefix of decoding more of it,
     // which the incremental detokenizer depends on.
-    public string Decode(IReadOnlyList<int> ids, IReadOnlyList<string> tokens) => _decoder.Decode(tokens.ToList());
+    public string Decode(List<string> tokens) => _decoder.Decode(tokens);
 
     public static SentencePieceModel Load(string file)
     {

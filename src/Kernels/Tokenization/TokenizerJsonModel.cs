@@ -57,9 +57,9 @@ internal sealed class TokenizerJsonModel : ISubwordModel
             _encoder.Encode(word, ids);
     }
 
-    public string Decode(IReadOnlyList<int> ids, IReadOnlyList<string> tokens) =>
+    public string Decode(List<string> tokens) =>
         // Without a decoder the Rust crate joins tokens with spaces; keep that so ids decode the same way.
-        _decoder is null ? string.Join(' ', tokens) : _decoder.Decode(tokens.ToList());
+        _decoder is null ? string.Join(' ', tokens) : _decoder.Decode(tokens);
 
     public static TokenizerJsonModel Load(string file)
     {
