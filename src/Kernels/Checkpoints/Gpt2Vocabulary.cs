@@ -1,6 +1,8 @@
 using System.IO.Compression;
 using System.Reflection;
 
+using Dynamo.Orleans.Kernels.Tokenization;
+
 namespace Dynamo.Orleans.Kernels.Checkpoints;
 
 /// <summary>

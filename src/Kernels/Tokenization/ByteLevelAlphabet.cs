@@ -24,9 +24,10 @@ internal static class ByteLevelAlphabet
         return map;
     }
 
-    public static string Encode(string text)
+    public static string Encode(string text) => Encode(Encoding.UTF8.GetBytes(text));
+
+    public static string Encode(ReadOnlySpan<byte> bytes)
     {
-        var bytes = Encoding.UTF8.GetBytes(text);
         var chars = new char[bytes.Length];
         for (var i = 0; i < bytes.Length; i++)
             chars[i] = ByteToChar[bytes[i]];

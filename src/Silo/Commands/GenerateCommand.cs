@@ -105,7 +105,7 @@ internal static class GenerateCommand
                                   double loadSeconds, double firstTokenSeconds, double totalSeconds)
     {
         using var stdout = Console.OpenStandardOutput();
-        using (var w = new Utf8JsonWriter(stdout))
+        using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("model", model);

@@ -26,7 +26,7 @@ internal static class TokenizeCommand
                 return Task.FromResult(0);
             }
             using var stdout = Console.OpenStandardOutput();
-            using (var w = new Utf8JsonWriter(stdout))
+            using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
                 w.WriteStartObject();
                 w.WriteStartArray("ids");
