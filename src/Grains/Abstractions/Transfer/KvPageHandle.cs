@@ -1,0 +1,34 @@
+namespace Dynamo.Orleans.Transfer;
+
+/// <summary>
+/// A reference to one layer group of a sequence's KV pages held under a lease by the worker that produced them.
+/// This, never the bytes, is what travels on the "kv-pages" stream; the transport named here moves the bytes.
+/// Data layout (as Kernels' KvPages): [LayerCount, 2, blocks, BlockSize, KvHeads, HeadDim] in <see cref="DType"/>.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record KvPageHandle
+{
+    [Id(0)] public required string SequenceId { get; init; }
+    /// <summary>The producing worker's lease on these pages; releasing it (or its expiry) frees them.</summary>
+    [Id(1)] public required long LeaseId { get; init; }
+    /// <summary>Which prefill attempt of the sequence produced them; handles of an older epoch are stale.</summary>
+    [Id(2)] public required int Epoch { get; init; }
+    [Id(3)] public required KvTransportKind Transport { get; init; }
+    [Id(4)] public required KvPageLocation Source { get; init; }
+    /// <summary>For <see cref="KvTransportKind.SharedMemory"/>: the file holding the bytes.</summary>
+    [Id(5)] public string? SharedMemoryPath { get; init; }
+    [Id(6)] public required int LayerStart { get; init; }
+    [Id(7)] public required int LayerCount { get; init; }
+    [Id(8)] public required int TotalLayers { get; init; }
+    /// <summary>How many layer groups the sequence's pages were split into (the receiver knows when it has all).</summary>
+    [Id(9)] public required int LayerGroups { get; init; }
+    [Id(10)] public required int TokenCount { get; init; }
+    [Id(11)] public required int BlockSize { get; init; }
+    [Id(12)] public required int KvHeads { get; init; }
+    [Id(13)] public required int HeadDim { get; init; }
+    [Id(14)] public required string DType { get; init; }
+    [Id(15)] public required long ByteLength { get; init; }
+    [Id(16)] public required DateTime LeaseExpiresUtc { get; init; }
+    /// <summary>The producing worker (for releasing the lease early).</summary>
+    [Id(17)] public required string WorkerId { get; init; }
+}

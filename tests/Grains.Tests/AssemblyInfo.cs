@@ -1,0 +1,1 @@
+namespace Dynamo.Orleans.Grains.Tests;
