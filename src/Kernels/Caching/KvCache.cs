@@ -62,7 +62,10 @@ public sealed class KvCache : IDisposable
                 values[layer].index_select(0, blockIds).view(n, KvHeads, HeadDim));
     }
 
-    /// <summary>Copies the given blocks of a layer range out as one contiguous tensor [layers, 2, blocks, blockSize, kvHeads, headDim].</summary>
+    /// <summary>
+    /// Copies the given blocks of a layer range out as one contiguous tensor [layers, 2, blocks, blockSize, kvHeads, headDim].
+    /// The result belongs to the caller, outside any dispose scope (it usually outlives the step that made it).
+    /// </summary>
     public Tensor ReadBlocks(int layerStart, int layerCount, IReadOnlyList<int> blockIds, Device target)
     {
         using var scope = NewDisposeScope();
@@ -70,7 +73,9 @@ public sealed class KvCache : IDisposable
         var perLayer = new List<Tensor>(layerCount);
         for (int l = layerStart; l < layerStart + layerCount; l++)
             perLayer.Add(stack([keys[l].index_select(0, ids), values[l].index_select(0, ids)]));
-        return stack(perLayer).to(target).contiguous().MoveToOuterDisposeScope();
+        var result = stack(perLayer).to(target).contiguous();
+        result.DetachFromDisposeScope();
+        return result;
     }
 
     /// <summary>Writes data shaped like <see cref="ReadBlocks"/>'s result into the given blocks of a layer range.</summary>

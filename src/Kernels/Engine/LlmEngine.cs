@@ -62,17 +62,37 @@ public sealed class LlmEngine : IDisposable
     public EngineStats Stats => stats;
 
     /// <summary>Queues a sequence. With <paramref name="holdKv"/> it stops after its first token and keeps its KV for export.</summary>
-    public SequenceHandle Submit(IReadOnlyList<int> prompt, SamplingParams parameters, bool holdKv = false)
+    public SequenceHandle Submit(IReadOnlyList<int> prompt, SamplingParams parameters, bool holdKv = false) =>
+        Enqueue(prompt, prompt.Count, parameters, parameters.Seed, 0, holdKv, null);
+
+    /// <summary>
+    /// Queues a sequence that another engine started (a re-route after a worker failed): its KV is recomputed (the prefix
+    /// cache may supply some) and generation carries on from <see cref="SequenceContinuation.Generated"/> tokens.
+    /// </summary>
+    public SequenceHandle Submit(SequenceContinuation continuation) =>
+        Enqueue(continuation.Tokens, continuation.PromptLength, continuation.Parameters, continuation.Seed, continuation.Generated, false, null);
+
+    /// <summary>Queues a prompt whose KV is streamed out per layer group during prefill (see <see cref="KvExportPlan"/>).</summary>
+    public SequenceHandle Submit(IReadOnlyList<int> prompt, SamplingParams parameters, ulong seed, KvExportPlan export)
     {
-        ValidateTokens(prompt, parameters);
-        if (pool.BlocksFor(prompt.Count + 1) > pool.TotalBlocks)
-            throw new KvCacheFullException($"a prompt of {prompt.Count} tokens needs {pool.BlocksFor(prompt.Count + 1)} KV blocks but the cache holds only {pool.TotalBlocks}");
-        ulong seed = parameters.Seed ?? (ulong)Random.Shared.NextInt64();
-        var sequence = new Sequence(Interlocked.Increment(ref nextId), prompt, prompt.Count, parameters, seed, 0, holdKv);
+        if (export.LayerGroupSize < 1) throw new ArgumentOutOfRangeException(nameof(export), "a layer group holds at least one layer");
+        return Enqueue(prompt, prompt.Count, parameters, seed, 0, false, export);
+    }
+
+    private SequenceHandle Enqueue(IReadOnlyList<int> tokens, int promptLength, SamplingParams parameters, ulong? seed, int generated,
+                                   bool holdKv, KvExportPlan? export)
+    {
+        ValidateTokens(tokens, parameters);
+        if (promptLength < 1 || promptLength > tokens.Count) throw new ArgumentException($"prompt length {promptLength} does not fit {tokens.Count} tokens");
+        if (generated >= parameters.MaxTokens) throw new ArgumentException($"the sequence already has {generated} of its {parameters.MaxTokens} max tokens");
+        if (pool.BlocksFor(tokens.Count + 1) > pool.TotalBlocks)
+            throw new KvCacheFullException($"a prompt of {tokens.Count} tokens needs {pool.BlocksFor(tokens.Count + 1)} KV blocks but the cache holds only {pool.TotalBlocks}");
+        var sequence = new Sequence(Interlocked.Increment(ref nextId), tokens, promptLength, parameters,
+                                    seed ?? (ulong)Random.Shared.NextInt64(), generated, holdKv, export);
         Post(() =>
         {
             live[sequence.Id] = sequence;
-            promptTokens += prompt.Count;
+            promptTokens += promptLength;
             scheduler.Enqueue(sequence);
         });
         return new SequenceHandle(sequence, Cancel);
@@ -266,7 +286,9 @@ public sealed class LlmEngine : IDisposable
         foreach (var (s, count) in plan)
             slices.Add(new SequenceSlice(s.Tokens.GetRange(s.Computed, count), s.Computed, s.Table.Blocks.ToArray(), s.Computed + count == s.Tokens.Count));
         var batch = ForwardBatch.Build(slices, BlockSize, model.GroupSize, model.Device);
-        var logits = model.Forward(batch, cache);
+        var exporting = plan.Where(c => c.Sequence.Export is not null && c.Sequence.Computed + c.Count == c.Sequence.Tokens.Count)
+                            .Select(c => c.Sequence).ToList();
+        var logits = model.Forward(batch, cache, exporting.Count == 0 ? null : layer => ExportLayerGroup(exporting, layer));
 
         foreach (var (s, count) in plan)
         {
@@ -299,6 +321,23 @@ public sealed class LlmEngine : IDisposable
         }
     }
 
+    /// <summary>After <paramref name="layer"/> is written: if it closes a layer group, copy that group out for each exporting sequence.</summary>
+    private void ExportLayerGroup(List<Sequence> exporting, int layer)
+    {
+        foreach (var s in exporting)
+        {
+            int size = s.Export!.LayerGroupSize;
+            bool closes = (layer + 1) % size == 0 || layer == cache.Layers - 1;
+            if (!closes) continue;
+            int start = layer / size * size;
+            int tokens = s.Tokens.Count; // this step completes the prompt: every token has KV once the layer is written
+            var blocks = s.Table.Blocks.Take(pool.BlocksFor(tokens)).ToArray();
+            var descriptor = new KvPageDescriptor(tokens, BlockSize, start, layer - start + 1, cache.Layers, cache.KvHeads, cache.HeadDim,
+                                                  KvPageDescriptor.NameOf(cache.DType));
+            s.Export.OnPages(new KvPages(descriptor, cache.ReadBlocks(start, layer - start + 1, blocks, CPU)));
+        }
+    }
+
     private void Accept(Sequence s, SampledToken sampled)
     {
         if (s.CancelRequested || s.State != SequenceState.Running) return;
@@ -312,6 +351,7 @@ public sealed class LlmEngine : IDisposable
         s.Output.Writer.TryWrite(new GeneratedToken(id, sampled.Logprob, sampled.TopLogprobs, finish));
         if (finish is { } reason) End(s, reason);
         else if (s.HoldKv) Hold(s);
+        else if (s.Export is not null) End(s, null); // handed off: the exported pages carry the KV on
     }
 
     private void Hold(Sequence s)
@@ -324,7 +364,8 @@ public sealed class LlmEngine : IDisposable
         s.Completion.TrySetResult(null);
     }
 
-    private void End(Sequence s, FinishReason reason, Exception? error = null)
+    /// <param name="reason">Null: the sequence was handed to another engine after its first token.</param>
+    private void End(Sequence s, FinishReason? reason, Exception? error = null)
     {
         if (s.State == SequenceState.Finished) return;
         scheduler.Remove(s);

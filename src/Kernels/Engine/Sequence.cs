@@ -13,8 +13,10 @@ internal enum SequenceState { Waiting, Running, Held, Finished }
 /// </summary>
 internal sealed class Sequence
 {
-    public Sequence(long id, IEnumerable<int> tokens, int promptLength, SamplingParams parameters, ulong seed, int generated, bool holdKv)
+    public Sequence(long id, IEnumerable<int> tokens, int promptLength, SamplingParams parameters, ulong seed, int generated, bool holdKv,
+                    KvExportPlan? export = null)
     {
+        Export = export;
         Id = id;
         Tokens = new List<int>(tokens);
         PromptLength = promptLength;
@@ -33,6 +35,8 @@ internal sealed class Sequence
     public int Generated { get; set; }
     /// <summary>Keep the KV after the first token instead of decoding on (a prefill worker's sequence).</summary>
     public bool HoldKv { get; }
+    /// <summary>Stream the prompt's KV out layer group by layer group during prefill, then end handed off.</summary>
+    public KvExportPlan? Export { get; }
     public int Computed { get; set; }
     public BlockTable Table { get; } = new();
     public SequenceState State { get; set; } = SequenceState.Waiting;

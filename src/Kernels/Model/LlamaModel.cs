@@ -56,7 +56,8 @@ public sealed class LlamaModel : IDisposable
     }
 
     /// <summary>Runs one step; writes the new tokens' K/V into <paramref name="cache"/>; returns float32 logits [LogitRows, vocab].</summary>
-    public Tensor Forward(ForwardBatch batch, KvCache cache)
+    /// <param name="afterLayer">Called with each layer's index once its K/V are in the cache (KV export hooks in here).</param>
+    public Tensor Forward(ForwardBatch batch, KvCache cache, Action<int>? afterLayer = null)
     {
         var (cosT, sinT) = rope.Lookup(batch.Positions);
         var h = weights.Embedding.index_select(0, batch.InputIds);
@@ -65,6 +66,7 @@ public sealed class LlamaModel : IDisposable
             var w = weights.Layers[layer];
             var (q, k, v) = Project(RmsNorm.Apply(h, w.InputNorm, eps), w, cosT, sinT);
             cache.Write(layer, batch.Slots, k, v);
+            afterLayer?.Invoke(layer);
             var attention = Attend(batch, cache, layer, q, k, v);
             h = h.add_(F.linear(attention, w.OProj));
             h = h.add_(Mlp(RmsNorm.Apply(h, w.PostAttentionNorm, eps), w));

@@ -67,6 +67,46 @@ public sealed class KvExportImportTests
     }
 
     [Fact]
+    public async Task Pages_streamed_per_layer_group_during_prefill_continue_identically_and_free_the_prefill_blocks()
+    {
+        var prompt = Prompt(19, 13);
+        using var single = Create();
+        var expected = await Greedy(single, prompt, 9);
+
+        using var prefill = Create();
+        using var decode = Create();
+        var groups = new System.Collections.Concurrent.ConcurrentQueue<KvPages>();
+        var handle = prefill.Submit(prompt, SamplingParams.Greedy(9), seed: 5, new KvExportPlan(1, groups.Enqueue));
+        var first = await handle.Tokens.ReadAsync();
+        Assert.Null(await handle.Completion); // handed off
+        Assert.Equal([0, 1], groups.Select(g => g.Descriptor.LayerStart));
+        Assert.Equal(0, (await SettledStats(prefill)).UsedBlocks);
+
+        var reservation = await decode.ReserveImportAsync(prompt.Length);
+        foreach (var g in groups) { await decode.WriteImportAsync(reservation, g); g.Dispose(); }
+        var continued = await decode.CommitImportAsync(reservation, new SequenceContinuation([.. prompt, first.TokenId], prompt.Length, SamplingParams.Greedy(9), 5));
+        var rest = new List<int>();
+        await foreach (var t in continued.ReadAllAsync()) rest.Add(t.TokenId);
+        Assert.Equal(expected, rest.Prepend(first.TokenId).ToArray());
+    }
+
+    [Fact]
+    public async Task A_continuation_recomputed_elsewhere_goes_on_as_if_uninterrupted()
+    {
+        var prompt = Prompt(9, 14);
+        var p = new SamplingParams { Temperature = 0.8, Seed = 99, MaxTokens = 12 };
+        using var single = Create();
+        var expected = (await single.GenerateAsync(prompt, p)).Tokens.Select(t => t.TokenId).ToArray();
+
+        using var other = Create();
+        var delivered = expected[..5]; // a worker died after five tokens reached the client
+        var handle = other.Submit(new SequenceContinuation([.. prompt, .. delivered], prompt.Length, p, 99));
+        var rest = new List<int>();
+        await foreach (var t in handle.ReadAllAsync()) rest.Add(t.TokenId);
+        Assert.Equal(expected, delivered.Concat(rest).ToArray());
+    }
+
+    [Fact]
     public async Task Importing_into_a_pool_without_room_is_a_clear_error_and_leaks_nothing()
     {
         var prompt = Prompt(13, 2);
