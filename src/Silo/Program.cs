@@ -4,7 +4,9 @@ using Dynamo.Orleans.Silo.Commands;
 // dynamo: the product's one executable. Each sub-command lives in Commands/.
 var root = new RootCommand("Dynamo.Orleans: a disaggregated LLM inference fabric on Orleans and TorchSharp.")
 {
+    ServeCommand.Create(),
     GenerateCommand.Create(),
     TokenizeCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+// No arguments: the all-in-one server (every role, localhost clustering, the embedded default model).
+return await root.Parse(args.Length == 0 ? ["serve"] : args).InvokeAsync();

@@ -1,0 +1,45 @@
+using Dynamo.Orleans.Kernels.Engine;
+using Dynamo.Orleans.Workers;
+
+namespace Dynamo.Orleans.Grains;
+
+/// <summary>How a silo takes part in serving: its roles, its engine, and the disaggregation policy.</summary>
+public sealed class FabricOptions
+{
+    public const string SectionName = "Fabric";
+
+    /// <summary>Worker roles of this silo (published as silo metadata).</summary>
+    public WorkerRole Roles { get; set; } = WorkerRole.All;
+
+    /// <summary>The model and engine this silo's workers run (and whose tokenizer its sequence grains use).</summary>
+    public EngineOptions Engine { get; set; } = new();
+
+    /// <summary>
+    /// Conditional disaggregation: prompts with fewer uncached tokens than this prefill locally on the decode worker, where
+    /// a handoff would cost more than it saves. 0 sends every prompt to the prefill pool when there is one.
+    /// </summary>
+    public int DisaggregationThreshold { get; set; } = 32;
+
+    /// <summary>Layers per published KV group; 0 picks about four groups per model.</summary>
+    public int LayerGroupSize { get; set; }
+
+    /// <summary>How long a decode worker waits for a handed-off sequence's pages before giving up.</summary>
+    public TimeSpan HandoffTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a sequence may move to another worker after one failed.</summary>
+    public int MaxReroutes { get; set; } = 2;
+
+    /// <summary>How stale the router's view of worker loads may be.</summary>
+    public TimeSpan LoadRefreshInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long shutdown waits for running sequences to finish before cancelling them.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The stream provider carrying KV page handles.</summary>
+    public string StreamProvider { get; set; } = "kv";
+
+    /// <summary>Poll period of the memory stream queues: the main part of handoff latency (Orleans' default is 100 ms).</summary>
+    public TimeSpan StreamPollPeriod { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    public int ResolveLayerGroupSize(int layers) => LayerGroupSize > 0 ? Math.Min(LayerGroupSize, layers) : Math.Max(1, (layers + 3) / 4);
+}

@@ -1,0 +1,59 @@
+using Dynamo.Orleans.Grains.Placement;
+using Dynamo.Orleans.Grains.Routing;
+using Dynamo.Orleans.Grains.Sequences;
+using Dynamo.Orleans.Grains.Transfer;
+using Dynamo.Orleans.Grains.Workers;
+using Dynamo.Orleans.Workers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Runtime;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+
+namespace Dynamo.Orleans.Grains.Hosting;
+
+public static class FabricSiloBuilderExtensions
+{
+    /// <summary>
+    /// Makes this silo part of the serving fabric: its roles go into silo metadata (so placement and routing find its
+    /// pools), its engine loads at start-up when it has a worker role, KV handles travel on a low-latency memory stream,
+    /// and KV bytes on the transports and the data-plane listener.
+    /// </summary>
+    public static ISiloBuilder AddDynamoFabric(this ISiloBuilder builder, Action<FabricOptions>? configure = null,
+                                               Action<KvTransportOptions>? configureTransport = null)
+    {
+        // Roles and stream settings are needed now, while the silo is being built, not only when options resolve.
+        var fabric = new FabricOptions();
+        configure?.Invoke(fabric);
+        builder.Services.Configure<FabricOptions>(o => configure?.Invoke(o));
+        builder.Services.Configure<KvTransportOptions>(o => configureTransport?.Invoke(o));
+
+        builder.UseSiloMetadata(new Dictionary<string, string>
+        {
+            [WorkerRoles.MetadataKey] = WorkerRoles.Format(fabric.Roles),
+            [WorkerRouter.DeviceMetadataKey] = fabric.Engine.Device,
+        });
+        builder.AddMemoryGrainStorage("PubSubStore");
+        builder.AddMemoryStreams(fabric.StreamProvider, streams => streams.ConfigurePullingAgent(agent =>
+            agent.Configure(o => o.GetQueueMsgsTimerPeriod = fabric.StreamPollPeriod)));
+
+        var services = builder.Services;
+        services.AddPlacementDirector<PrefillPoolPlacement, WorkerPoolPlacementDirector>();
+        services.AddPlacementDirector<DecodePoolPlacement, WorkerPoolPlacementDirector>();
+        services.AddSingleton<WorkerEngine>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<WorkerEngine>());
+        services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<WorkerRouter>();
+
+        services.AddSingleton<KvDataPlaneServer>();
+        services.AddSingleton(sp => new KvPageOutbox(sp.GetRequiredService<KvDataPlaneServer>().Listen(),
+            sp.GetRequiredService<IOptions<KvTransportOptions>>(), sp.GetRequiredService<ILogger<KvPageOutbox>>()));
+        services.AddSingleton<IKvTransport, InProcessKvTransport>();
+        services.AddSingleton<IKvTransport, SharedMemoryKvTransport>();
+        services.AddSingleton<IKvTransport, TcpKvTransport>();
+        services.AddSingleton<KvTransportSelector>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, DataPlaneLifecycle>();
+        return builder;
+    }
+}

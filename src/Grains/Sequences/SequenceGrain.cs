@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Dynamo.Orleans.Grains.Diagnostics;
+using Dynamo.Orleans.Grains.Routing;
+using Dynamo.Orleans.Kernels.Tokenization;
+using Dynamo.Orleans.Workers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+
+namespace Dynamo.Orleans.Grains.Sequences;
+
+/// <summary>
+/// The one owner of a request. It tokenizes, picks a decode worker (and a prefill worker when disaggregation pays),
+/// runs the handoff, turns worker tokens into text (incremental detokenization, stop strings), and when a worker fails
+/// it re-routes and resumes from the tokens the caller already has: the engines' sampling depends only on (seed,
+/// position), so the resumed sequence produces exactly what the failed one would have. Reentrant so that Cancel and
+/// GetStatus answer while a generation streams.
+/// </summary>
+[Reentrant]
+public sealed class SequenceGrain(
+    ModelCatalog model, WorkerRouter router, IOptions<FabricOptions> options, ILogger<SequenceGrain> logger) : Grain, ISequenceGrain
+{
+    private SequenceStatus status = null!;
+    private CancellationTokenSource? cancel;
+    private int epoch;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        status = new SequenceStatus { SequenceId = this.GetPrimaryKeyString(), State = SequenceState.Idle };
+        return Task.CompletedTask;
+    }
+
+    public Task<SequenceStatus> GetStatus() => Task.FromResult(status);
+
+    public Task Cancel()
+    {
+        cancel?.Cancel();
+        return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<CompletionChunk> Generate(GenerateRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (status.State != SequenceState.Idle)
+            throw new InvalidOperationException($"sequence '{status.SequenceId}' has already run; each request needs its own id");
+        var prepared = PreparedRequest.From(request, model);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cancel = cts;
+        var clock = Stopwatch.StartNew();
+        status = status with { State = SequenceState.Prefilling, PromptTokens = prepared.Prompt.Count };
+        FabricMetrics.PromptTokens.Add(prepared.Prompt.Count);
+        FabricMetrics.InFlight.Add(1);
+        var output = new SequenceOutput(model.Tokenizer, prepared);
+        var failed = new HashSet<SiloAddress>();
+        double lastTokenAt = 0;
+        try
+        {
+            while (!output.Finished)
+            {
+                var route = await RouteAsync(prepared, output.Delivered.Count, failed);
+                await using var tokens = Serve(route, prepared, output.Delivered, cts.Token).GetAsyncEnumerator(cts.Token);
+                while (true)
+                {
+                    var (moved, failure) = await TryMoveNext(tokens);
+                    if (failure is not null)
+                    {
+                        if (cts.IsCancellationRequested) throw new OperationCanceledException(cts.Token);
+                        if (failure is ArgumentException || status.Reroutes >= options.Value.MaxReroutes) throw failure;
+                        // A worker failed: note it, and resume elsewhere from what the caller already has.
+                        logger.LogWarning(failure, "Sequence {Sequence}: worker failed after {Count} tokens; re-routing", status.SequenceId, output.Delivered.Count);
+                        failed.Add(route.Decode.Silo);
+                        if (route.Prefill is { } p && output.Delivered.Count == 0) failed.Add(p.Silo);
+                        status = status with { Reroutes = status.Reroutes + 1 };
+                        FabricMetrics.Reroutes.Add(1);
+                        break;
+                    }
+                    if (!moved) break;
+                    var now = clock.Elapsed.TotalSeconds;
+                    if (output.Delivered.Count == 0)
+                    {
+                        status = status with { State = SequenceState.Decoding, TimeToFirstTokenSeconds = now };
+                        FabricMetrics.TimeToFirstToken.Record(now);
+                    }
+                    else FabricMetrics.InterTokenLatency.Record(now - lastTokenAt);
+                    lastTokenAt = now;
+                    var chunk = output.Accept(tokens.Current);
+                    status = status with { GeneratedTokens = output.Delivered.Count };
+                    if (chunk is not null) yield chunk;
+                    if (output.Finished) break;
+                }
+            }
+        }
+        finally
+        {
+            FabricMetrics.InFlight.Add(-1);
+            FabricMetrics.OutputTokens.Add(output.Delivered.Count);
+            FabricMetrics.RequestDuration.Record(clock.Elapsed.TotalSeconds);
+            status = status with
+            {
+                State = output.Finished ? SequenceState.Finished : cts.IsCancellationRequested ? SequenceState.Cancelled : SequenceState.Failed,
+                FinishReason = output.Finished ? output.FinishReason : cts.IsCancellationRequested ? CompletionFinishReason.Cancelled : CompletionFinishReason.Error,
+            };
+            cancel = null;
+        }
+    }
+
+    private static async Task<(bool Moved, Exception? Failure)> TryMoveNext(IAsyncEnumerator<WorkerToken> tokens)
+    {
+        try
+        {
+            return (await tokens.MoveNextAsync(), null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return (false, e);
+        }
+    }
+
+    private sealed record Route(WorkerAddress Decode, WorkerAddress? Prefill);
+
+    private async Task<Route> RouteAsync(PreparedRequest request, int delivered, IReadOnlySet<SiloAddress> failed)
+    {
+        var decode = await router.ChooseAsync(WorkerRole.Decode, failed)
+            ?? throw new WorkerPoolException("no decode worker is available: start a silo with --role decode (or all)");
+        WorkerAddress? prefill = null;
+        // Conditional disaggregation: hand off only a fresh prompt long enough to be worth it, to a prefill worker on
+        // another silo (on the same silo the decode worker's own engine prefills without any transfer).
+        if (delivered == 0 && request.Prompt.Count >= options.Value.DisaggregationThreshold)
+            prefill = await router.ChooseAsync(WorkerRole.Prefill, new HashSet<SiloAddress>(failed) { decode.Silo });
+        status = status with { DecodeWorker = decode.Key, PrefillWorker = prefill?.Key, Disaggregated = prefill is not null };
+        return new Route(decode, prefill);
+    }
+
+    private async IAsyncEnumerable<WorkerToken> Serve(Route route, PreparedRequest request, IReadOnlyList<int> delivered,
+                                                      [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var decode = GrainFactory.GetGrain<IDecodeWorkerGrain>(route.Decode.Key);
+        var tokens = request.Prompt.Concat(delivered).ToList();
+        bool fromHandoff = false;
+        int currentEpoch = ++epoch;
+        if (route.Prefill is { } prefillAddress)
+        {
+            var (first, handedOff) = await HandOffAsync(decode, GrainFactory.GetGrain<IPrefillWorkerGrain>(prefillAddress.Key), request, currentEpoch);
+            yield return first;
+            if (!handedOff || first.Finish is not null) yield break;
+            tokens.Add(first.TokenId);
+            fromHandoff = true;
+        }
+        var handoffClock = Stopwatch.StartNew();
+        bool firstDecoded = false;
+        await foreach (var token in decode.Decode(new DecodeRequest(status.SequenceId, currentEpoch, tokens, request.Prompt.Count, request.Sampling, fromHandoff), cancellationToken))
+        {
+            if (fromHandoff && !firstDecoded)
+            {
+                firstDecoded = true;
+                status = status with { HandoffSeconds = handoffClock.Elapsed.TotalSeconds };
+                FabricMetrics.HandoffLatency.Record(handoffClock.Elapsed.TotalSeconds);
+            }
+            yield return token;
+        }
+    }
+
+    private async Task<(WorkerToken First, bool HandedOff)> HandOffAsync(IDecodeWorkerGrain decode, IPrefillWorkerGrain prefill, PreparedRequest request, int currentEpoch)
+    {
+        var target = await decode.PrepareHandoff(new HandoffRequest(status.SequenceId, currentEpoch, request.Prompt.Count));
+        PrefillResult result;
+        try
+        {
+            result = await prefill.Prefill(new PrefillRequest(status.SequenceId, currentEpoch, request.Prompt, request.Sampling, target));
+        }
+        catch
+        {
+            await decode.AbandonHandoff(status.SequenceId, currentEpoch);
+            throw;
+        }
+        if (!result.HandedOff || result.FirstToken.Finish is not null) await decode.AbandonHandoff(status.SequenceId, currentEpoch);
+        return (result.FirstToken, result.HandedOff);
+    }
+}

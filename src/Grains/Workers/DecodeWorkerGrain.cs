@@ -1,0 +1,155 @@
+using System.Runtime.CompilerServices;
+using Dynamo.Orleans.Grains.Placement;
+using Dynamo.Orleans.Grains.Sequences;
+using Dynamo.Orleans.Grains.Transfer;
+using Dynamo.Orleans.Kernels.Engine;
+using Dynamo.Orleans.Transfer;
+using Dynamo.Orleans.Workers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Streams;
+
+namespace Dynamo.Orleans.Grains.Workers;
+
+/// <summary>
+/// Runs sequences on this silo's engine, all in one continuous batch. A handed-off sequence arrives in three moves: the
+/// sequence grain prepares the handoff (blocks reserved, the "kv-pages" stream subscribed), the prefill worker publishes
+/// handles that this grain resolves through the transport they name (the bytes land in the reserved blocks as each
+/// layer group comes), then Decode commits the import and streams the rest. Reentrant: stream deliveries and many
+/// Decode enumerations interleave; the engine serialises the real work.
+/// </summary>
+[DecodePool, Reentrant]
+public sealed class DecodeWorkerGrain(
+    WorkerEngine engine, KvPageOutbox outbox, KvTransportSelector transports, IOptions<FabricOptions> options,
+    ILogger<DecodeWorkerGrain> logger) : Grain, IDecodeWorkerGrain
+{
+    private sealed class Handoff(int epoch, KvImportReservation reservation)
+    {
+        public int Epoch { get; } = epoch;
+        public KvImportReservation Reservation { get; } = reservation;
+        public HashSet<int> GroupsReceived { get; } = new();
+        public TaskCompletionSource Complete { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public StreamSubscriptionHandle<KvPageHandle>? Subscription { get; set; }
+        public IGrainTimer? Expiry { get; set; }
+    }
+
+    private readonly Dictionary<string, Handoff> handoffs = new();
+
+    public async Task<KvPageLocation> PrepareHandoff(HandoffRequest request)
+    {
+        if (engine.Draining) throw new WorkerPoolException($"decode worker {this.GetPrimaryKeyString()} is shutting down");
+        if (handoffs.ContainsKey(request.SequenceId)) await AbandonHandoff(request.SequenceId, handoffs[request.SequenceId].Epoch);
+        var reservation = await engine.Runtime.Engine.ReserveImportAsync(request.TokenCount);
+        var handoff = new Handoff(request.Epoch, reservation);
+        handoffs[request.SequenceId] = handoff;
+        try
+        {
+            var stream = this.GetStreamProvider(options.Value.StreamProvider).GetStream<KvPageHandle>(KvStreams.For(request.SequenceId));
+            handoff.Subscription = await stream.SubscribeAsync((handle, _) => OnPages(handle));
+            // A handoff nobody completes (the sequence grain died) must not keep its blocks: expire it.
+            handoff.Expiry = this.RegisterGrainTimer(() => AbandonHandoff(request.SequenceId, request.Epoch),
+                new GrainTimerCreationOptions(options.Value.HandoffTimeout + TimeSpan.FromSeconds(5), Timeout.InfiniteTimeSpan) { Interleave = true });
+        }
+        catch
+        {
+            await AbandonHandoff(request.SequenceId, request.Epoch);
+            throw;
+        }
+        return outbox.Location;
+    }
+
+    private async Task OnPages(KvPageHandle handle)
+    {
+        if (!handoffs.TryGetValue(handle.SequenceId, out var handoff) || handoff.Epoch != handle.Epoch)
+        {
+            // A stale or abandoned handoff: give the pages back at once instead of waiting for the lease to expire.
+            GrainFactory.GetGrain<IPrefillWorkerGrain>(handle.WorkerId).ReleaseLeases([handle.LeaseId]).Ignore();
+            return;
+        }
+        try
+        {
+            using var pages = await transports.PullAsync(handle, CancellationToken.None);
+            await engine.Runtime.Engine.WriteImportAsync(handoff.Reservation, pages);
+            if (handle.Transport != KvTransportKind.Tcp) // the data plane releases TCP leases itself after the last byte
+                GrainFactory.GetGrain<IPrefillWorkerGrain>(handle.WorkerId).ReleaseLeases([handle.LeaseId]).Ignore();
+            handoff.GroupsReceived.Add(handle.LayerStart);
+            if (handoff.GroupsReceived.Count == handle.LayerGroups) handoff.Complete.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Pulling KV lease {Lease} of sequence {Sequence} over {Transport} failed", handle.LeaseId, handle.SequenceId, handle.Transport);
+            handoff.Complete.TrySetException(e);
+        }
+    }
+
+    public async Task AbandonHandoff(string sequenceId, int epoch)
+    {
+        if (!handoffs.TryGetValue(sequenceId, out var handoff) || handoff.Epoch != epoch) return;
+        handoffs.Remove(sequenceId);
+        handoff.Complete.TrySetCanceled();
+        await Close(handoff);
+        await engine.Runtime.Engine.CancelImportAsync(handoff.Reservation);
+    }
+
+    private static async Task Close(Handoff handoff)
+    {
+        handoff.Expiry?.Dispose();
+        if (handoff.Subscription is { } s)
+        {
+            try { await s.UnsubscribeAsync(); }
+            catch (Exception) { /* the stream's pub-sub may be gone with a silo; nothing left to clean */ }
+        }
+    }
+
+    public async IAsyncEnumerable<WorkerToken> Decode(DecodeRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var runtime = engine.Runtime;
+        var continuation = new SequenceContinuation(request.Tokens, request.PromptLength, request.Sampling.ToSamplingParams(), request.Sampling.Seed);
+        SequenceHandle sequence;
+        if (request.FromHandoff) sequence = await CommitHandoff(request, continuation, cancellationToken);
+        else
+        {
+            if (engine.Draining) throw new WorkerPoolException($"decode worker {this.GetPrimaryKeyString()} is shutting down");
+            sequence = runtime.Engine.Submit(continuation);
+        }
+        bool finished = false;
+        try
+        {
+            await foreach (var token in sequence.ReadAllAsync(cancellationToken))
+            {
+                finished = token.Finish is not null;
+                yield return token.ToWorkerToken();
+            }
+        }
+        finally
+        {
+            // The caller went away (cancelled, disconnected, or its silo died): the sequence's blocks go back now.
+            if (!finished) sequence.Cancel();
+        }
+    }
+
+    private async Task<SequenceHandle> CommitHandoff(DecodeRequest request, SequenceContinuation continuation, CancellationToken cancellationToken)
+    {
+        if (!handoffs.TryGetValue(request.SequenceId, out var handoff) || handoff.Epoch != request.Epoch)
+            throw new InvalidOperationException($"no prepared handoff for sequence {request.SequenceId} (epoch {request.Epoch}) on {this.GetPrimaryKeyString()}");
+        try
+        {
+            await handoff.Complete.Task.WaitAsync(options.Value.HandoffTimeout, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            await AbandonHandoff(request.SequenceId, request.Epoch);
+            if (e is TimeoutException)
+                throw new TimeoutException($"KV pages of sequence {request.SequenceId} did not all arrive within {options.Value.HandoffTimeout.TotalSeconds:F0} s " +
+                                           $"({handoff.GroupsReceived.Count} layer groups received)");
+            throw;
+        }
+        handoffs.Remove(request.SequenceId);
+        await Close(handoff);
+        return await engine.Runtime.Engine.CommitImportAsync(handoff.Reservation, continuation);
+    }
+
+    public Task<WorkerLoad> GetLoad() =>
+        Task.FromResult(engine.Load(this.GetPrimaryKeyString(), WorkerRole.Decode) with { PendingHandoffs = handoffs.Count });
+}

@@ -1,0 +1,90 @@
+using System.Threading.Channels;
+using Dynamo.Orleans.Grains.Placement;
+using Dynamo.Orleans.Grains.Sequences;
+using Dynamo.Orleans.Grains.Transfer;
+using Dynamo.Orleans.Kernels.Engine;
+using Dynamo.Orleans.Kernels.Transfer;
+using Dynamo.Orleans.Transfer;
+using Dynamo.Orleans.Workers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Streams;
+
+namespace Dynamo.Orleans.Grains.Workers;
+
+/// <summary>
+/// Prefills prompts on this silo's engine. The engine streams each layer group's KV out while later layers still
+/// compute; each group is leased in the outbox and its handle — never its bytes — is published on the sequence's
+/// "kv-pages" stream, where the decode worker picks it up. Reentrant: many prompts are in flight at once and the
+/// engine batches them; the grain holds no per-request state.
+/// </summary>
+[PrefillPool, Reentrant]
+public sealed class PrefillWorkerGrain(
+    WorkerEngine engine, KvPageOutbox outbox, KvTransportSelector transports, IOptions<FabricOptions> options,
+    ILogger<PrefillWorkerGrain> logger) : Grain, IPrefillWorkerGrain
+{
+    public async Task<PrefillResult> Prefill(PrefillRequest request)
+    {
+        if (engine.Draining) throw new WorkerPoolException($"prefill worker {this.GetPrimaryKeyString()} is shutting down");
+        var runtime = engine.Runtime;
+        int layers = runtime.Config.NumHiddenLayers;
+        int groupSize = options.Value.ResolveLayerGroupSize(layers);
+        int groups = (layers + groupSize - 1) / groupSize;
+        var transport = transports.Choose(outbox.Location, request.Target);
+        var stream = this.GetStreamProvider(options.Value.StreamProvider).GetStream<KvPageHandle>(KvStreams.For(request.SequenceId));
+
+        // The engine thread only enqueues (it must not wait on Orleans); this turn offers and publishes.
+        var ready = Channel.CreateUnbounded<KvPages>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var sequence = runtime.Engine.Submit(request.PromptTokenIds, request.Sampling.ToSamplingParams(), request.Sampling.Seed,
+                                             new KvExportPlan(groupSize, pages => ready.Writer.TryWrite(pages)));
+        var leases = new List<long>();
+        var publishing = PublishAsync(ready.Reader, stream, request, transport, groups, leases);
+        GeneratedToken first;
+        FinishReason? finish;
+        try
+        {
+            first = await sequence.Tokens.ReadAsync();
+            finish = await sequence.Completion;
+        }
+        finally
+        {
+            ready.Writer.TryComplete();
+            await publishing;
+        }
+        if (finish is not null)
+        {
+            // The first token ended the sequence: nobody will pull these pages.
+            foreach (var lease in leases) outbox.Release(lease);
+        }
+        return new PrefillResult(first.ToWorkerToken(), finish is null, groups, sequence.CachedPromptTokens);
+    }
+
+    private async Task PublishAsync(ChannelReader<KvPages> ready, IAsyncStream<KvPageHandle> stream, PrefillRequest request,
+                                    KvTransportKind transport, int groups, List<long> leases)
+    {
+        await foreach (var pages in ready.ReadAllAsync())
+        {
+            var handle = outbox.Offer(request.SequenceId, request.Epoch, this.GetPrimaryKeyString(), pages, transport, groups);
+            leases.Add(handle.LeaseId);
+            try
+            {
+                await stream.OnNextAsync(handle);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Publishing KV handle {Lease} of sequence {Sequence} failed; releasing it", handle.LeaseId, request.SequenceId);
+                outbox.Release(handle.LeaseId);
+                throw;
+            }
+        }
+    }
+
+    public Task<WorkerLoad> GetLoad() => Task.FromResult(engine.Load(this.GetPrimaryKeyString(), WorkerRole.Prefill) with { ActiveLeases = outbox.ActiveLeases });
+
+    public Task ReleaseLeases(long[] leaseIds)
+    {
+        foreach (var lease in leaseIds) outbox.Release(lease);
+        return Task.CompletedTask;
+    }
+}

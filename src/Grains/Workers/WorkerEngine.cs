@@ -1,0 +1,79 @@
+using Dynamo.Orleans.Kernels.Engine;
+using Dynamo.Orleans.Workers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+
+namespace Dynamo.Orleans.Grains.Workers;
+
+/// <summary>
+/// The one model engine of a silo with worker roles, shared by its prefill and decode worker grains. Loaded when the
+/// silo starts (so the first request does not pay for it) and drained when it stops: running sequences may finish for
+/// up to <see cref="FabricOptions.DrainTimeout"/>, then whatever is left is cancelled and every block freed.
+/// </summary>
+public sealed class WorkerEngine : ILifecycleParticipant<ISiloLifecycle>, IDisposable
+{
+    private readonly FabricOptions options;
+    private readonly ILogger<WorkerEngine> logger;
+    private ModelRuntime? runtime;
+    private volatile bool draining;
+
+    public WorkerEngine(IOptions<FabricOptions> options, ILogger<WorkerEngine> logger)
+    {
+        this.options = options.Value;
+        this.logger = logger;
+    }
+
+    public WorkerRole Roles => options.Roles;
+    public bool Draining => draining;
+
+    public ModelRuntime Runtime => runtime ?? throw new InvalidOperationException(
+        options.Roles == WorkerRole.None ? "this silo has no worker role: it runs no engine" : "the engine is not loaded yet");
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(WorkerEngine), ServiceLifecycleStage.ApplicationServices, Start, Stop);
+
+    private Task Start(CancellationToken cancellationToken)
+    {
+        if (options.Roles == WorkerRole.None) return Task.CompletedTask;
+        runtime = ModelRuntime.Load(options.Engine);
+        logger.LogInformation("Engine ready: model {Model}, {Blocks} KV blocks of {BlockSize} tokens, roles {Roles}",
+            runtime.Name, runtime.Engine.TotalBlocks, runtime.Engine.BlockSize, WorkerRoles.Format(options.Roles));
+        return Task.CompletedTask;
+    }
+
+    private async Task Stop(CancellationToken cancellationToken)
+    {
+        if (runtime is null) return;
+        draining = true;
+        var deadline = DateTime.UtcNow + options.DrainTimeout;
+        while (DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            var stats = runtime.Engine.Stats;
+            if (stats.Running + stats.Waiting == 0) break;
+            await Task.Delay(50, CancellationToken.None);
+        }
+        var left = runtime.Engine.Stats;
+        if (left.Running + left.Waiting > 0)
+            logger.LogWarning("Drain timed out: cancelling {Count} sequences", left.Running + left.Waiting);
+        Dispose();
+    }
+
+    public WorkerLoad Load(string workerId, WorkerRole role)
+    {
+        var r = Runtime;
+        var s = r.Engine.Stats;
+        return new WorkerLoad
+        {
+            WorkerId = workerId, Role = role, Model = r.Name, Running = s.Running, Waiting = s.Waiting,
+            TotalBlocks = s.TotalBlocks, UsedBlocks = s.UsedBlocks, FreeBlocks = s.FreeBlocks, CachedBlocks = s.CachedBlocks,
+            GeneratedTokens = s.GeneratedTokens, Draining = draining, MaxModelLen = r.Engine.MaxModelLen,
+        };
+    }
+
+    public void Dispose()
+    {
+        var r = Interlocked.Exchange(ref runtime, null);
+        r?.Dispose();
+    }
+}

@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Net;
+using Dynamo.Orleans.Grains;
+using Dynamo.Orleans.Grains.Hosting;
+using Dynamo.Orleans.Grains.Transfer;
+using Dynamo.Orleans.Transfer;
+using Dynamo.Orleans.Workers;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Dynamo.Orleans.Silo.Commands;
+
+/// <summary>
+/// <c>dynamo serve</c>: one silo of the fabric. With no arguments, the all-in-one server: every role, localhost
+/// clustering, the embedded default model. Settings come from appsettings.json, DYNAMO_-prefixed environment variables
+/// ("Fabric" section) and, last and strongest, these options.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var model = new ModelOptions();
+        var role = new Option<string>("--role") { Description = "all, prefill, decode or none", DefaultValueFactory = _ => "all" };
+        var siloPort = new Option<int>("--silo-port") { Description = "silo-to-silo port", DefaultValueFactory = _ => 11111 };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "Orleans client gateway port", DefaultValueFactory = _ => 30000 };
+        var primary = new Option<string?>("--primary") { Description = "host:port of the primary silo to join (omit on the primary itself)" };
+        var clusterId = new Option<string>("--cluster-id") { DefaultValueFactory = _ => "dynamo" };
+        var dataPlanePort = new Option<int>("--data-plane-port") { Description = "KV data-plane TCP port (0: any free port)", DefaultValueFactory = _ => 0 };
+        var transport = new Option<string>("--kv-transport") { Description = "auto (by locality), inprocess, sharedmemory or tcp", DefaultValueFactory = _ => "auto" };
+        var threshold = new Option<int?>("--disaggregation-threshold") { Description = "prompts with fewer tokens prefill on the decode worker" };
+        var kvBlocks = new Option<int?>("--kv-blocks") { Description = "KV cache size in blocks (default: from --kv-cache-mb)" };
+        var kvMegabytes = new Option<int?>("--kv-cache-mb") { Description = "KV cache memory budget in MiB (default 512)" };
+
+        var command = new Command("serve", "Run a silo: all roles in one process by default.");
+        model.AddTo(command);
+        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, dataPlanePort, transport, threshold, kvBlocks, kvMegabytes })
+            command.Options.Add(o);
+
+        command.SetAction(async (result, cancellationToken) => await CommandErrors.Run(async () =>
+        {
+            var roles = WorkerRoles.Parse(result.GetValue(role));
+            KvTransportKind? forced = result.GetValue(transport)!.ToLowerInvariant() switch
+            {
+                "auto" => null,
+                "inprocess" => KvTransportKind.InProcess,
+                "sharedmemory" => KvTransportKind.SharedMemory,
+                "tcp" => KvTransportKind.Tcp,
+                var other => throw new ArgumentException($"--kv-transport '{other}' is not valid: expected auto, inprocess, sharedmemory or tcp"),
+            };
+            IPEndPoint? primaryEndpoint = result.GetValue(primary) is { } p ? ParseEndpoint(p) : null;
+
+            var builder = Host.CreateApplicationBuilder();
+            builder.Configuration.AddEnvironmentVariables("DYNAMO_");
+            builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Dynamo", LogLevel.Information);
+            builder.UseOrleans(silo =>
+            {
+                silo.UseLocalhostClustering(result.GetValue(siloPort), result.GetValue(gatewayPort), primaryEndpoint,
+                                            serviceId: "dynamo", clusterId: result.GetValue(clusterId)!);
+                silo.AddDynamoFabric(fabric =>
+                {
+                    builder.Configuration.GetSection(FabricOptions.SectionName).Bind(fabric);
+                    fabric.Roles = roles;
+                    var engine = model.Read(result);
+                    fabric.Engine.Model = engine.Model ?? fabric.Engine.Model;
+                    fabric.Engine.Device = engine.Device;
+                    fabric.Engine.DType = engine.DType;
+                    fabric.Engine.Threads = engine.Threads ?? fabric.Engine.Threads;
+                    if (result.GetValue(kvBlocks) is { } blocks) fabric.Engine.KvCacheBlocks = blocks;
+                    if (result.GetValue(kvMegabytes) is { } mb) fabric.Engine.KvCacheBytes = mb * 1024L * 1024;
+                    if (result.GetValue(threshold) is { } t) fabric.DisaggregationThreshold = t;
+                }, kv =>
+                {
+                    builder.Configuration.GetSection("Transport").Bind(kv);
+                    kv.DataPlanePort = result.GetValue(dataPlanePort);
+                    kv.ForceTransport = forced ?? kv.ForceTransport;
+                });
+            });
+            using var host = builder.Build();
+            await host.StartAsync(cancellationToken);
+            var dataPlane = host.Services.GetRequiredService<KvDataPlaneServer>();
+            Console.WriteLine($"dynamo serve: ready (roles {WorkerRoles.Format(roles)}, silo port {result.GetValue(siloPort)}, " +
+                              $"gateway port {result.GetValue(gatewayPort)}, data plane {dataPlane.Endpoint})");
+            await host.WaitForShutdownAsync(cancellationToken);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static IPEndPoint ParseEndpoint(string text)
+    {
+        if (IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port != 0) return endpoint;
+        int colon = text.LastIndexOf(':');
+        if (colon > 0 && int.TryParse(text[(colon + 1)..], out var port))
+        {
+            var address = Dns.GetHostAddresses(text[..colon]).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                          ?? throw new ArgumentException($"--primary: cannot resolve '{text[..colon]}'");
+            return new IPEndPoint(address, port);
+        }
+        throw new ArgumentException($"--primary '{text}' is not host:port");
+    }
+}
