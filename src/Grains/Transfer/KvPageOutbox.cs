@@ -51,7 +51,11 @@ public sealed class KvPageOutbox : IDisposable
     /// </summary>
     public KvPageHandle Offer(string sequenceId, int epoch, string workerId, KvPages pages, KvTransportKind transport, int layerGroups)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_disposed)
+        {
+            pages.Dispose(); // ownership passed with the call, whatever its outcome
+            throw new ObjectDisposedException(nameof(KvPageOutbox));
+        }
         long leaseId = Interlocked.Increment(ref _nextLeaseId);
         var d = pages.Descriptor;
         string? path = null;
