@@ -1,0 +1,20 @@
+using Dynamo.Orleans.Kernels.Transfer;
+using Dynamo.Orleans.Transfer;
+
+namespace Dynamo.Orleans.Grains.Transfer;
+
+/// <summary>Same process: the producer's tensor changes owner; no byte is copied until the decode engine imports it.</summary>
+public sealed class InProcessKvTransport(KvPageOutbox outbox) : IKvTransport
+{
+    public KvTransportKind Kind => KvTransportKind.InProcess;
+
+    public Task<KvPages> PullAsync(KvPageHandle handle, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!handle.Source.SameProcessAs(outbox.Location))
+            throw new InvalidOperationException($"KV lease {handle.LeaseId} of sequence {handle.SequenceId} lives in process {handle.Source.ProcessId} on {handle.Source.HostName}, not in this one: it needs another transport");
+        if (!outbox.TryTake(handle.LeaseId, out var pages))
+            throw new KvLeaseNotFoundException(handle.LeaseId, $"KV lease {handle.LeaseId} of sequence {handle.SequenceId} (epoch {handle.Epoch}) is no longer in this process's outbox: it expired, was already pulled or was released");
+        return Task.FromResult(pages);
+    }
+}

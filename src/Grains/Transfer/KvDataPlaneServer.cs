@@ -1,0 +1,215 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Dynamo.Orleans.Transfer;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using static Dynamo.Orleans.Grains.Transfer.KvDataPlaneProtocol;
+
+namespace Dynamo.Orleans.Grains.Transfer;
+
+/// <summary>
+/// The producing worker's TCP listener: serves pulls of its outbox's leases with the protocol of
+/// <see cref="KvDataPlaneProtocol"/>, one task per connection, many connections at once.
+/// Binding (<see cref="Listen"/>) comes before serving (<see cref="Start"/>) because the outbox advertises the bound
+/// endpoint in every handle, and with port 0 that endpoint exists only once the socket is bound.
+/// <code>
+/// await using var dataPlane = new KvDataPlaneServer(options, logger);
+/// using var outbox = new KvPageOutbox(dataPlane.Listen(), options, outboxLogger);
+/// dataPlane.Start(outbox);
+/// </code>
+/// </summary>
+public sealed class KvDataPlaneServer : IAsyncDisposable
+{
+    private readonly KvTransportOptions _options;
+    private readonly ILogger<KvDataPlaneServer> _logger;
+    private readonly ConcurrentDictionary<long, Task> _connections = new();
+    // Stopping ends the accept loop and idle connections; aborting also cuts pulls in flight (a stop that ran out of time).
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _aborting = new();
+    private Socket? _listener;
+    private KvPageOutbox? _outbox;
+    private Task _acceptLoop = Task.CompletedTask;
+    private long _connectionIds;
+    private int _stopped;
+
+    public KvDataPlaneServer(IOptions<KvTransportOptions> options, ILogger<KvDataPlaneServer> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        if (_options.ChunkBytes <= 0) throw new ArgumentOutOfRangeException(nameof(options), _options.ChunkBytes, "ChunkBytes must be positive");
+    }
+
+    /// <summary>The bound "host:port" peers pull from; set by <see cref="Listen"/>.</summary>
+    public string Endpoint { get; private set; } = "";
+
+    /// <summary>This process as a page location: host name, process id and the bound data-plane endpoint.</summary>
+    public KvPageLocation Location => _listener is null
+        ? throw new InvalidOperationException("The data plane is not listening yet: call Listen or Start first")
+        : new(Environment.MachineName, Environment.ProcessId, Endpoint);
+
+    public int ActiveConnections => _connections.Count;
+
+    /// <summary>Binds DataPlaneAddress:DataPlanePort (the OS picks the port when it is 0) and returns this process's location.</summary>
+    public KvPageLocation Listen()
+    {
+        if (_listener is not null) return Location;
+        var address = IPAddress.TryParse(_options.DataPlaneAddress, out var ip) ? ip : Dns.GetHostAddresses(_options.DataPlaneAddress)[0];
+        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(new IPEndPoint(address, _options.DataPlanePort));
+            listener.Listen(512);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+        int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        Endpoint = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{_options.DataPlaneAddress.Trim('[', ']')}]:{port}" : $"{_options.DataPlaneAddress}:{port}";
+        _listener = listener;
+        _logger.LogInformation("KV data plane listening on {Endpoint}", Endpoint);
+        return Location;
+    }
+
+    /// <summary>Starts serving pulls of <paramref name="outbox"/>'s leases (binding first if <see cref="Listen"/> was not called).</summary>
+    public void Start(KvPageOutbox outbox)
+    {
+        if (_outbox is not null) throw new InvalidOperationException("The data plane is already serving an outbox");
+        Listen();
+        if (outbox.Location.DataPlaneEndpoint != Endpoint)
+            throw new InvalidOperationException($"The outbox advertises data-plane endpoint {outbox.Location.DataPlaneEndpoint} but this data plane listens on {Endpoint}: its handles would send pullers elsewhere");
+        _outbox = outbox;
+        _acceptLoop = AcceptLoopAsync(_listener!, outbox);
+    }
+
+    /// <summary>Stops accepting and ends idle connections; pulls in flight finish unless <paramref name="cancellationToken"/> fires first.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        _stopping.Cancel();
+        _listener?.Dispose();
+        await _acceptLoop;
+        using (cancellationToken.Register(_aborting.Cancel))
+            await Task.WhenAll(_connections.Values);
+        _logger.LogInformation("KV data plane on {Endpoint} stopped", Endpoint);
+    }
+
+    private async Task AcceptLoopAsync(Socket listener, KvPageOutbox outbox)
+    {
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(_stopping.Token);
+            }
+            catch (Exception e) when (_stopping.IsCancellationRequested && e is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                // One failed accept (a peer that reset during the handshake) must not end the listener.
+                _logger.LogDebug(e, "KV data plane accept failed");
+                continue;
+            }
+            Configure(socket);
+            long id = Interlocked.Increment(ref _connectionIds);
+            var connection = ServeConnectionAsync(socket, outbox);
+            _connections[id] = connection;
+            // Registered after the add, so a connection that already ended is still removed.
+            _ = connection.ContinueWith(_ => _connections.TryRemove(id, out Task? _), TaskScheduler.Default);
+        }
+    }
+
+    private async Task ServeConnectionAsync(Socket socket, KvPageOutbox outbox)
+    {
+        await Task.Yield(); // off the accept loop
+        var request = new byte[PullLength];
+        var header = new byte[HeaderLength];
+        var ack = new byte[1];
+        try
+        {
+            // Idle between pulls: a stop ends the connection here.
+            while (await ReceiveExactlyAsync(socket, request, PullLength, _stopping.Token))
+            {
+                if (!TryReadPull(request, out long leaseId))
+                {
+                    _logger.LogWarning("KV data plane peer {Peer} sent no pull request; closing its connection", socket.RemoteEndPoint);
+                    return;
+                }
+                var lease = outbox.TryBeginRead(leaseId);
+                if (lease is null)
+                {
+                    await SendMessageAsync(socket, header, Status.LeaseUnknown,
+                        $"KV lease {leaseId} is not held by the data plane at {Endpoint}: it expired, was already pulled or was released");
+                    continue;
+                }
+                bool acknowledged;
+                try
+                {
+                    acknowledged = await SendPagesAsync(socket, header, ack, lease);
+                }
+                finally
+                {
+                    lease.EndRead();
+                }
+                if (!acknowledged) return;
+                outbox.Release(leaseId);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
+        {
+            // The peer went away or cancelled mid-pull, or the stop ran out of time: the lease stays pullable until it expires.
+            _logger.LogDebug(e, "KV data plane connection from {Peer} ended", SafeRemote(socket));
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "KV data plane connection from {Peer} failed", SafeRemote(socket));
+        }
+        finally
+        {
+            socket.Dispose();
+        }
+    }
+
+    private async Task<bool> SendPagesAsync(Socket socket, byte[] header, byte[] ack, KvPageLease lease)
+    {
+        var ct = _aborting.Token;
+        var data = new KvPageMemory(lease.Pages.Data).Memory;
+        WriteHeader(header, Status.Ok, data.Length);
+        await SendAllAsync(socket, header, ct);
+        for (int offset = 0; offset < data.Length; offset += _options.ChunkBytes)
+        {
+            var chunk = data.Slice(offset, Math.Min(_options.ChunkBytes, data.Length - offset));
+            await SendAllAsync(socket, chunk, ct);
+            KvTransferMetrics.DataPlaneSentBytes.Add(chunk.Length);
+        }
+        return await ReceiveExactlyAsync(socket, ack, 1, ct) && ack[0] == Ack;
+    }
+
+    private async Task SendMessageAsync(Socket socket, byte[] header, Status status, string message)
+    {
+        var text = Encoding.UTF8.GetBytes(message);
+        WriteHeader(header, status, text.Length);
+        await SendAllAsync(socket, header, _aborting.Token);
+        await SendAllAsync(socket, text, _aborting.Token);
+    }
+
+    private static string SafeRemote(Socket socket)
+    {
+        try { return socket.RemoteEndPoint?.ToString() ?? "?"; }
+        catch (ObjectDisposedException) { return "?"; }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(new CancellationToken(canceled: true));
+        _listener?.Dispose();
+        _stopping.Dispose();
+        _aborting.Dispose();
+    }
+}

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.IO.MemoryMappedFiles;
+using Dynamo.Orleans.Kernels.Transfer;
+using Dynamo.Orleans.Transfer;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dynamo.Orleans.Grains.Transfer;
+
+/// <summary>
+/// The producing worker's lease store: every offered layer group of KV pages has exactly one owner here until it is
+/// pulled, released or reclaimed at lease expiry (DESIGN rule 5). Thread-safe: offers come from the engine side,
+/// takes and releases from grains and data-plane connections, expiry from a timer.
+/// </summary>
+public sealed class KvPageOutbox : IDisposable
+{
+    private readonly ConcurrentDictionary<long, KvPageLease> _leases = new();
+    private readonly KvTransportOptions _options;
+    private readonly ILogger<KvPageOutbox> _logger;
+    private readonly TimeProvider _time;
+    private readonly ITimer _expiry;
+    private long _nextLeaseId;
+    private long _activeBytes;
+    private long _expiredLeases;
+    private bool _disposed;
+
+    public KvPageOutbox(KvPageLocation location, IOptions<KvTransportOptions> options, ILogger<KvPageOutbox> logger, TimeProvider? timeProvider = null)
+    {
+        Location = location;
+        _options = options.Value;
+        _logger = logger;
+        _time = timeProvider ?? TimeProvider.System;
+        // Lease ids start at a random point so a handle that outlived a restarted worker cannot name a new lease.
+        _nextLeaseId = Random.Shared.NextInt64(1, long.MaxValue / 2);
+        // Sweep several times per lease period so a lease outlives its expiry by at most a quarter of it.
+        var period = TimeSpan.FromTicks(Math.Clamp(_options.LeaseTimeout.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(1).Ticks));
+        _expiry = _time.CreateTimer(_ => SweepSafely(), null, period, period);
+    }
+
+    /// <summary>Where this outbox's pages live: copied into every handle so the puller can reach them.</summary>
+    public KvPageLocation Location { get; }
+
+    public int ActiveLeases => _leases.Count;
+    public long ActiveBytes => Interlocked.Read(ref _activeBytes);
+    public long ExpiredLeases => Interlocked.Read(ref _expiredLeases);
+
+    /// <summary>
+    /// Takes ownership of <paramref name="pages"/> and holds them under a new lease until pulled, released or expired.
+    /// For <see cref="KvTransportKind.SharedMemory"/> the bytes move into a file now and the tensor is freed at once.
+    /// </summary>
+    public KvPageHandle Offer(string sequenceId, int epoch, string workerId, KvPages pages, KvTransportKind transport, int layerGroups)
+    {
+        if (_disposed)
+        {
+            pages.Dispose(); // ownership passed with the call, whatever its outcome
+            throw new ObjectDisposedException(nameof(KvPageOutbox));
+        }
+        long leaseId = Interlocked.Increment(ref _nextLeaseId);
+        var d = pages.Descriptor;
+        string? path = null;
+        try
+        {
+            if (transport == KvTransportKind.SharedMemory)
+            {
+                path = Path.Combine(_options.SharedMemoryDirectory, $"dynamo-kv-{Environment.ProcessId}-{leaseId}.kv");
+                WriteSharedMemoryFile(path, pages.Bytes);
+            }
+        }
+        catch
+        {
+            pages.Dispose();
+            if (path is not null) File.Delete(path);
+            throw;
+        }
+
+        var handle = new KvPageHandle
+        {
+            SequenceId = sequenceId, LeaseId = leaseId, Epoch = epoch, Transport = transport, Source = Location,
+            SharedMemoryPath = path, LayerStart = d.LayerStart, LayerCount = d.LayerCount, TotalLayers = d.TotalLayers,
+            LayerGroups = layerGroups, TokenCount = d.TokenCount, BlockSize = d.BlockSize, KvHeads = d.KvHeads,
+            HeadDim = d.HeadDim, DType = d.DType, ByteLength = d.ByteLength,
+            LeaseExpiresUtc = _time.GetUtcNow().UtcDateTime + _options.LeaseTimeout, WorkerId = workerId,
+        };
+        KvPages? held = pages;
+        if (path is not null)
+        {
+            pages.Dispose();
+            held = null;
+        }
+        _leases[leaseId] = new KvPageLease(handle, held);
+        Interlocked.Add(ref _activeBytes, handle.ByteLength);
+        return handle;
+    }
+
+    /// <summary>The in-process hand-over: ends the lease and gives its pages to the caller, who must dispose them.</summary>
+    public bool TryTake(long leaseId, [MaybeNullWhen(false)] out KvPages pages)
+    {
+        pages = null;
+        if (!_leases.TryGetValue(leaseId, out var lease)) return false;
+        var taken = lease.TryTakePages();
+        if (taken is null) return false;
+        Forget(lease);
+        pages = taken;
+        return true;
+    }
+
+    /// <summary>Ends a lease and frees its pages (or deletes its file). Releasing an unknown or ended lease does nothing.</summary>
+    public void Release(long leaseId)
+    {
+        if (_leases.TryGetValue(leaseId, out var lease) && Forget(lease)) lease.Retire();
+    }
+
+    /// <summary>Registers a reader of a lease's in-memory pages (the data plane); null when the lease is gone. Pair with <see cref="KvPageLease.EndRead"/>.</summary>
+    internal KvPageLease? TryBeginRead(long leaseId) =>
+        _leases.TryGetValue(leaseId, out var lease) && lease.TryBeginRead() ? lease : null;
+
+    private bool Forget(KvPageLease lease)
+    {
+        if (!_leases.TryRemove(new KeyValuePair<long, KvPageLease>(lease.LeaseId, lease))) return false;
+        Interlocked.Add(ref _activeBytes, -lease.Handle.ByteLength);
+        return true;
+    }
+
+    // An exception escaping a timer callback would end the process; a failed sweep is retried by the next one.
+    private void SweepSafely()
+    {
+        try { Sweep(); }
+        catch (Exception e) { _logger.LogError(e, "KV lease expiry sweep failed"); }
+    }
+
+    private void Sweep()
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        foreach (var lease in _leases.Values)
+        {
+            // A shared-memory puller deletes the file once it has the bytes: a missing file is a completed pull, not an expiry.
+            if (lease.SharedMemoryPath is { } path && !File.Exists(path))
+            {
+                if (Forget(lease)) lease.Retire();
+                continue;
+            }
+            // A pull in progress is not abandoned: it will release the lease itself, or the next sweep reclaims it.
+            if (lease.Handle.LeaseExpiresUtc > now || lease.HasReaders) continue;
+            if (!Forget(lease)) continue;
+            lease.Retire();
+            Interlocked.Increment(ref _expiredLeases);
+            _logger.LogWarning("KV lease {LeaseId} of sequence {SequenceId} (epoch {Epoch}, layers {LayerStart}+{LayerCount}, {Bytes} bytes, {Transport}) expired unpulled and was reclaimed",
+                lease.LeaseId, lease.Handle.SequenceId, lease.Handle.Epoch, lease.Handle.LayerStart, lease.Handle.LayerCount, lease.Handle.ByteLength, lease.Handle.Transport);
+        }
+    }
+
+    private static unsafe void WriteSharedMemoryFile(string path, ReadOnlySpan<byte> bytes)
+    {
+        // CreateNew: a leftover file with this name belongs to someone else's lease; never overwrite it.
+        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        if (bytes.IsEmpty) return;
+        using var map = MemoryMappedFile.CreateFromFile(file, null, bytes.Length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true);
+        using var view = map.CreateViewAccessor(0, bytes.Length, MemoryMappedFileAccess.ReadWrite);
+        byte* p = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+        try { bytes.CopyTo(new Span<byte>(p + view.PointerOffset, bytes.Length)); }
+        finally { view.SafeMemoryMappedViewHandle.ReleasePointer(); }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _expiry.Dispose();
+        foreach (var lease in _leases.Values)
+            if (Forget(lease)) lease.Retire();
+    }
+}

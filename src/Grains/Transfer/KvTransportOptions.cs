@@ -1,0 +1,25 @@
+using Dynamo.Orleans.Transfer;
+
+namespace Dynamo.Orleans.Grains.Transfer;
+
+/// <summary>How a worker offers and pulls KV pages: its data-plane listener, chunking, leases and shared-memory folder.</summary>
+public sealed class KvTransportOptions
+{
+    /// <summary>The address the data-plane listener binds and peers connect to (it is advertised in every handle).</summary>
+    public string DataPlaneAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>The data-plane port; 0 lets the OS pick one (read it back from <see cref="KvDataPlaneServer.Endpoint"/>).</summary>
+    public int DataPlanePort { get; set; }
+
+    /// <summary>The most bytes one socket send or receive of a TCP pull moves: bounds the memory a pull touches per call.</summary>
+    public int ChunkBytes { get; set; } = 1 << 20;
+
+    /// <summary>How long offered pages wait for a pull before the outbox reclaims them.</summary>
+    public TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Use this transport whatever the locality (tests force Tcp between processes of one host); null chooses by locality.</summary>
+    public KvTransportKind? ForceTransport { get; set; }
+
+    /// <summary>Where shared-memory pages are written: tmpfs when the host has it, so the "file" never touches a disk.</summary>
+    public string SharedMemoryDirectory { get; set; } = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
+}

@@ -1,0 +1,36 @@
+using Dynamo.Orleans.Kernels.Transfer;
+using Dynamo.Orleans.Transfer;
+using Microsoft.Extensions.Options;
+
+namespace Dynamo.Orleans.Grains.Transfer;
+
+/// <summary>
+/// Chooses how pages travel by where producer and consumer run (same process → in-process hand-over, same host →
+/// shared memory, else TCP) unless options force one, and finds the registered transport for a handle.
+/// </summary>
+public sealed class KvTransportSelector
+{
+    private readonly Dictionary<KvTransportKind, IKvTransport> _transports;
+    private readonly KvTransportOptions _options;
+
+    public KvTransportSelector(IEnumerable<IKvTransport> transports, IOptions<KvTransportOptions> options)
+    {
+        _transports = transports.ToDictionary(t => t.Kind);
+        _options = options.Value;
+    }
+
+    /// <summary>The transport for pages produced at <paramref name="source"/> and pulled at <paramref name="destination"/>.</summary>
+    public KvTransportKind Choose(KvPageLocation source, KvPageLocation destination) =>
+        _options.ForceTransport ?? (source.SameProcessAs(destination) ? KvTransportKind.InProcess
+            : source.SameHostAs(destination) ? KvTransportKind.SharedMemory
+            : KvTransportKind.Tcp);
+
+    /// <summary>The registered transport that can pull <paramref name="handle"/>.</summary>
+    public IKvTransport Resolve(KvPageHandle handle) =>
+        _transports.TryGetValue(handle.Transport, out var transport)
+            ? transport
+            : throw new InvalidOperationException($"No {handle.Transport} KV transport is registered here to pull lease {handle.LeaseId} of sequence {handle.SequenceId}");
+
+    public Task<KvPages> PullAsync(KvPageHandle handle, CancellationToken cancellationToken) =>
+        Resolve(handle).PullAsync(handle, cancellationToken);
+}

@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Dynamo.Orleans.Kernels.Transfer;
+using Dynamo.Orleans.Transfer;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using static Dynamo.Orleans.Grains.Transfer.KvDataPlaneProtocol;
+
+namespace Dynamo.Orleans.Grains.Transfer;
+
+/// <summary>
+/// Other host (or forced): pulls pages from the producer's <see cref="KvDataPlaneServer"/>, receiving at most
+/// ChunkBytes per call straight into the new tensor's bytes. Connections are kept alive and pooled per endpoint,
+/// because a decode worker pulls every layer group of every sequence from the same few prefill workers.
+/// </summary>
+public sealed class TcpKvTransport : IKvTransport, IDisposable
+{
+    // Enough idle connections for the layer groups of a few sequences pulled at once; more are closed after use.
+    private const int IdleConnectionsPerEndpoint = 16;
+
+    private readonly ConcurrentDictionary<string, ConcurrentBag<Socket>> _idle = new();
+    private readonly KvTransportOptions _options;
+    private readonly ILogger<TcpKvTransport> _logger;
+    private bool _disposed;
+
+    public TcpKvTransport(IOptions<KvTransportOptions> options, ILogger<TcpKvTransport> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        if (_options.ChunkBytes <= 0) throw new ArgumentOutOfRangeException(nameof(options), _options.ChunkBytes, "ChunkBytes must be positive");
+    }
+
+    public KvTransportKind Kind => KvTransportKind.Tcp;
+
+    public async Task<KvPages> PullAsync(KvPageHandle handle, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var endpoint = handle.Source.DataPlaneEndpoint;
+        while (true)
+        {
+            var (socket, pooled) = await RentAsync(endpoint, cancellationToken);
+            bool reusable = false;
+            try
+            {
+                var (pages, stale) = await PullOnAsync(socket, handle, pooled, cancellationToken, () => reusable = true);
+                if (stale) continue; // the server closed this idle connection (it restarted or stopped): dial again
+                return pages!;
+            }
+            finally
+            {
+                if (reusable) Return(endpoint, socket);
+                else socket.Dispose();
+            }
+        }
+    }
+
+    /// <summary>One pull on one connection. Stale is true when a pooled connection turned out closed before any reply.</summary>
+    private async Task<(KvPages? Pages, bool Stale)> PullOnAsync(Socket socket, KvPageHandle handle, bool pooled, CancellationToken ct, Action reusable)
+    {
+        var frame = new byte[Math.Max(PullLength, HeaderLength)];
+        WritePull(frame, handle.LeaseId);
+        try
+        {
+            await SendAllAsync(socket, frame.AsMemory(0, PullLength), ct);
+            if (!await ReceiveExactlyAsync(socket, frame.AsMemory(0, HeaderLength), HeaderLength, ct))
+            {
+                if (pooled) return (null, true);
+                throw new IOException($"KV data plane {handle.Source.DataPlaneEndpoint} closed the connection before answering the pull of lease {handle.LeaseId}");
+            }
+        }
+        catch (SocketException e) when (pooled && e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted)
+        {
+            _logger.LogDebug(e, "Pooled data-plane connection to {Endpoint} was closed; reconnecting", handle.Source.DataPlaneEndpoint);
+            return (null, true);
+        }
+
+        var (status, length) = ReadHeader(frame);
+        if (status != Status.Ok)
+        {
+            var text = new byte[checked((int)length)];
+            await ReceiveExactlyAsync(socket, text, _options.ChunkBytes, ct);
+            reusable();
+            var message = Encoding.UTF8.GetString(text);
+            if (status == Status.LeaseUnknown)
+                throw new KvLeaseNotFoundException(handle.LeaseId, $"KV lease {handle.LeaseId} of sequence {handle.SequenceId} (epoch {handle.Epoch}) cannot be pulled: {message}");
+            throw new IOException($"KV data plane {handle.Source.DataPlaneEndpoint} failed the pull of lease {handle.LeaseId}: {message}");
+        }
+        if (length != handle.ByteLength)
+            throw new InvalidDataException($"KV data plane {handle.Source.DataPlaneEndpoint} offers {length} bytes for lease {handle.LeaseId}, the handle says {handle.ByteLength}");
+
+        var pages = handle.AllocatePages();
+        try
+        {
+            var data = new KvPageMemory(pages.Data).Memory;
+            int received = 0;
+            while (received < data.Length)
+            {
+                ct.ThrowIfCancellationRequested();
+                int n = await socket.ReceiveAsync(data.Slice(received, Math.Min(_options.ChunkBytes, data.Length - received)), SocketFlags.None, ct);
+                if (n == 0)
+                    throw new EndOfStreamException($"KV data plane {handle.Source.DataPlaneEndpoint} closed the pull of lease {handle.LeaseId} after {received} of {data.Length} bytes");
+                received += n;
+                KvTransferMetrics.TcpReceivedBytes.Add(n);
+            }
+            frame[0] = Ack;
+            await SendAllAsync(socket, frame.AsMemory(0, 1), ct);
+            reusable();
+            return (pages, false);
+        }
+        catch
+        {
+            pages.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<(Socket Socket, bool Pooled)> RentAsync(string endpoint, CancellationToken ct)
+    {
+        if (_idle.TryGetValue(endpoint, out var bag) && bag.TryTake(out var idle)) return (idle, true);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            Configure(socket);
+            await socket.ConnectAsync(ParseEndpoint(endpoint), ct);
+            return (socket, false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private void Return(string endpoint, Socket socket)
+    {
+        var bag = _idle.GetOrAdd(endpoint, _ => []);
+        if (_disposed || bag.Count >= IdleConnectionsPerEndpoint) socket.Dispose();
+        else bag.Add(socket);
+    }
+
+    private static EndPoint ParseEndpoint(string endpoint)
+    {
+        if (IPEndPoint.TryParse(endpoint, out var ip) && ip.Port != 0) return ip;
+        int colon = endpoint.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(endpoint.AsSpan(colon + 1), out int port))
+            throw new FormatException($"Data-plane endpoint '{endpoint}' is not host:port");
+        return new DnsEndPoint(endpoint[..colon], port);
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        foreach (var bag in _idle.Values)
+            while (bag.TryTake(out var socket)) socket.Dispose();
+    }
+}
