@@ -86,7 +86,7 @@ public sealed class SequenceGrain(
                     lastTokenAt = now;
                     var chunk = output.Accept(tokens.Current);
                     status = status with { GeneratedTokens = output.Delivered.Count };
-                    if (chunk is not null) yield chunk;
+                    if (chunk is not null) yield return chunk;
                     if (output.Finished) break;
                 }
             }
