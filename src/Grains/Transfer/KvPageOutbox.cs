@@ -159,7 +159,11 @@ public sealed class KvPageOutbox : IDisposable
         using var view = map.CreateViewAccessor(0, bytes.Length, MemoryMappedFileAccess.ReadWrite);
         byte* p = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-        try { bytes.CopyTo(new Span<byte>(p + view.PointerOffset, bytes.Length)); }
+        try
+        {
+            KvPagePrefault.ForWrite(p + view.PointerOffset, bytes.Length);
+            bytes.CopyTo(new Span<byte>(p + view.PointerOffset, bytes.Length));
+        }
         finally { view.SafeMemoryMappedViewHandle.ReleasePointer(); }
     }
 

@@ -53,7 +53,12 @@ public sealed class SharedMemoryKvTransport : IKvTransport
         using var view = map.CreateViewAccessor(0, destination.Length, MemoryMappedFileAccess.Read);
         byte* p = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-        try { new ReadOnlySpan<byte>(p + view.PointerOffset, destination.Length).CopyTo(destination); }
+        try
+        {
+            KvPagePrefault.ForRead(p + view.PointerOffset, destination.Length);
+            fixed (byte* d = destination) KvPagePrefault.ForWrite(d, destination.Length);
+            new ReadOnlySpan<byte>(p + view.PointerOffset, destination.Length).CopyTo(destination);
+        }
         finally { view.SafeMemoryMappedViewHandle.ReleasePointer(); }
     }
 }

@@ -94,6 +94,10 @@ public sealed class TcpKvTransport : IKvTransport, IDisposable
         try
         {
             var data = new KvPageMemory(pages.Data).Memory;
+            unsafe
+            {
+                fixed (byte* destination = data.Span) KvPagePrefault.ForWrite(destination, data.Length);
+            }
             int received = 0;
             while (received < data.Length)
             {
