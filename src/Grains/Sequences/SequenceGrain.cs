@@ -25,6 +25,8 @@ public sealed class SequenceGrain(
     private SequenceStatus status = null!;
     private CancellationTokenSource? cancel;
     private int epoch;
+    // Whether the current route's decode worker has produced a token: tells a failed handoff from a failed decode.
+    private bool decodeStarted;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -69,8 +71,10 @@ public sealed class SequenceGrain(
                         if (failure is ArgumentException || status.Reroutes >= options.Value.MaxReroutes) throw failure;
                         // A worker failed: note it, and resume elsewhere from what the caller already has.
                         logger.LogWarning(failure, "Sequence {Sequence}: worker failed after {Count} tokens; re-routing", status.SequenceId, output.Delivered.Count);
-                        failed.Add(route.Decode.Silo);
-                        if (route.Prefill is { } p && output.Delivered.Count == 0) failed.Add(p.Silo);
+                        // Before the decode worker produced anything, blame the handoff's prefill side (the decode
+                        // worker can still prefill locally); after, the decode worker.
+                        if (route.Prefill is { } p && !decodeStarted) failed.Add(p.Silo);
+                        else failed.Add(route.Decode.Silo);
                         status = status with { Reroutes = status.Reroutes + 1 };
                         FabricMetrics.Reroutes.Add(1);
                         break;
@@ -138,6 +142,7 @@ public sealed class SequenceGrain(
         var decode = GrainFactory.GetGrain<IDecodeWorkerGrain>(route.Decode.Key);
         var tokens = request.Prompt.Concat(delivered).ToList();
         bool fromHandoff = false;
+        decodeStarted = false;
         int currentEpoch = ++epoch;
         if (route.Prefill is { } prefillAddress)
         {
@@ -151,6 +156,7 @@ public sealed class SequenceGrain(
         bool firstDecoded = false;
         await foreach (var token in decode.Decode(new DecodeRequest(status.SequenceId, currentEpoch, tokens, request.Prompt.Count, request.Sampling, fromHandoff), cancellationToken))
         {
+            decodeStarted = true;
             if (fromHandoff && !firstDecoded)
             {
                 firstDecoded = true;

@@ -15,6 +15,10 @@ namespace Dynamo.Orleans.Grains.Transfer;
 /// </summary>
 public sealed class KvPageOutbox : IDisposable
 {
+    // Every live outbox of this process by its data-plane endpoint. One silo per process is the norm, but a test
+    // cluster runs several silos in one process: the in-process transport must find the producer's outbox, not its own.
+    private static readonly ConcurrentDictionary<string, KvPageOutbox> InProcess = new();
+
     private readonly ConcurrentDictionary<long, KvPageLease> _leases = new();
     private readonly KvTransportOptions _options;
     private readonly ILogger<KvPageOutbox> _logger;
@@ -36,7 +40,12 @@ public sealed class KvPageOutbox : IDisposable
         // Sweep several times per lease period so a lease outlives its expiry by at most a quarter of it.
         var period = TimeSpan.FromTicks(Math.Clamp(_options.LeaseTimeout.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(1).Ticks));
         _expiry = _time.CreateTimer(_ => SweepSafely(), null, period, period);
+        InProcess[location.DataPlaneEndpoint] = this;
     }
+
+    /// <summary>The outbox of this process that advertises <paramref name="location"/>, if there is one.</summary>
+    public static KvPageOutbox? InThisProcess(KvPageLocation location) =>
+        location.ProcessId == Environment.ProcessId && InProcess.TryGetValue(location.DataPlaneEndpoint, out var outbox) ? outbox : null;
 
     /// <summary>Where this outbox's pages live: copied into every handle so the puller can reach them.</summary>
     public KvPageLocation Location { get; }
@@ -171,6 +180,7 @@ public sealed class KvPageOutbox : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        InProcess.TryRemove(new KeyValuePair<string, KvPageOutbox>(Location.DataPlaneEndpoint, this));
         _expiry.Dispose();
         foreach (var lease in _leases.Values)
             if (Forget(lease)) lease.Retire();
