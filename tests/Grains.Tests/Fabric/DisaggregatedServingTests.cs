@@ -94,10 +94,10 @@ public sealed class DisaggregatedServingTests(FabricClusterFixture fixture)
     [Fact]
     public async Task Invalid_requests_fail_with_a_precise_message()
     {
-        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+        var error = await Assert.ThrowsAsync<RequestValidationException>(() =>
             fixture.Dynamo.CompleteAsync(new GenerateRequest { PromptTokenIds = [1, 99_999_999], MaxTokens = 2 }));
         Assert.Contains("outside the vocabulary", error.Message);
-        error = await Assert.ThrowsAsync<ArgumentException>(() => fixture.Dynamo.CompleteAsync(new GenerateRequest { MaxTokens = 2 }));
+        error = await Assert.ThrowsAsync<RequestValidationException>(() => fixture.Dynamo.CompleteAsync(new GenerateRequest { MaxTokens = 2 }));
         Assert.Contains("exactly one of", error.Message);
     }
 
