@@ -20,4 +20,7 @@ public sealed record SequenceStatus
     [Id(9)] public int Reroutes { get; init; }
     [Id(10)] public string? Error { get; init; }
     [Id(11)] public CompletionFinishReason? FinishReason { get; init; }
+    /// <summary>The KV transport of the handoff (disaggregated only).</summary>
+    [Id(12)] public Transfer.KvTransportKind? KvTransport { get; init; }
+    [Id(13)] public int CachedPromptTokens { get; init; }
 }

@@ -88,6 +88,7 @@ public sealed class SequenceGrain(
                     }
                     else FabricMetrics.InterTokenLatency.Record(now - lastTokenAt);
                     lastTokenAt = now;
+                    output.CachedPromptTokens = status.CachedPromptTokens;
                     var chunk = output.Accept(tokens.Current);
                     status = status with { GeneratedTokens = output.Delivered.Count };
                     if (chunk is not null) yield return chunk;
@@ -180,6 +181,7 @@ public sealed class SequenceGrain(
             await decode.AbandonHandoff(status.SequenceId, currentEpoch);
             throw;
         }
+        status = status with { KvTransport = result.Transport, CachedPromptTokens = result.CachedPromptTokens };
         if (!result.HandedOff || result.FirstToken.Finish is not null) await decode.AbandonHandoff(status.SequenceId, currentEpoch);
         return (result.FirstToken, result.HandedOff);
     }

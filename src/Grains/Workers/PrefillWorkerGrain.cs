@@ -57,7 +57,7 @@ public sealed class PrefillWorkerGrain(
             // The first token ended the sequence: nobody will pull these pages.
             foreach (var lease in leases) outbox.Release(lease);
         }
-        return new PrefillResult(first.ToWorkerToken(), finish is null, groups, sequence.CachedPromptTokens);
+        return new PrefillResult(first.ToWorkerToken(), finish is null, groups, sequence.CachedPromptTokens, transport);
     }
 
     private async Task PublishAsync(ChannelReader<KvPages> ready, IAsyncStream<KvPageHandle> stream, PrefillRequest request,

@@ -41,7 +41,9 @@ public sealed record PrefillResult(
     /// <summary>False when the first token already ended the sequence: no pages were published.</summary>
     [property: Id(1)] bool HandedOff,
     [property: Id(2)] int LayerGroups,
-    [property: Id(3)] int CachedPromptTokens);
+    [property: Id(3)] int CachedPromptTokens,
+    /// <summary>How the pages travel to the decode worker (chosen by locality, or forced by options).</summary>
+    [property: Id(4)] KvTransportKind Transport);
 
 [GenerateSerializer, Immutable]
 public sealed record HandoffRequest(

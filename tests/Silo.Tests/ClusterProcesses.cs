@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Dynamo.Orleans.Silo.Tests;
+
+/// <summary>
+/// Real <c>dynamo serve</c> processes on loopback, each with its own ports. Started with their output captured; a
+/// process is ready when it prints its "ready" line. Disposing kills whatever is still running.
+/// </summary>
+internal sealed class ClusterProcesses : IAsyncDisposable
+{
+    private readonly List<(Process Process, StringBuilder Output)> processes = new();
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async Task<Process> StartAsync(string cacheRoot, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(DynamoProcess.Executable);
+        info.ArgumentList.Add("serve");
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment["DYNAMO_CACHE"] = cacheRoot;
+        var process = Process.Start(info)!;
+        var output = new StringBuilder();
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (output) output.AppendLine(e.Data);
+            if (e.Data.StartsWith("dynamo serve: ready", StringComparison.Ordinal)) ready.TrySetResult();
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"dynamo serve exited early ({process.ExitCode}):\n{Output(output)}"));
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        processes.Add((process, output));
+        await ready.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        return process;
+    }
+
+    public string Logs() => string.Join("\n----\n", processes.Select(p => Output(p.Output)));
+
+    private static string Output(StringBuilder b) { lock (b) return b.ToString(); }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (process, _) in processes)
+        {
+            try
+            {
+                if (!process.HasExited) process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            }
+            catch (Exception) { /* already gone */ }
+            process.Dispose();
+        }
+    }
+}
