@@ -41,6 +41,7 @@ public static class FabricSiloBuilderExtensions
         var services = builder.Services;
         services.AddPlacementDirector<PrefillPoolPlacement, WorkerPoolPlacementDirector>();
         services.AddPlacementDirector<DecodePoolPlacement, WorkerPoolPlacementDirector>();
+        services.AddPlacementDirector<SequencePlacement, SequencePlacementDirector>();
         services.AddSingleton<WorkerEngine>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<WorkerEngine>());
         services.AddSingleton<ModelCatalog>();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Dynamo.Orleans.Grains.Diagnostics;
+using Dynamo.Orleans.Grains.Placement;
 using Dynamo.Orleans.Grains.Routing;
 using Dynamo.Orleans.Kernels.Tokenization;
 using Dynamo.Orleans.Workers;
@@ -18,7 +19,7 @@ namespace Dynamo.Orleans.Grains.Sequences;
 /// position), so the resumed sequence produces exactly what the failed one would have. Reentrant so that Cancel and
 /// GetStatus answer while a generation streams.
 /// </summary>
-[Reentrant]
+[Reentrant, SequencePlacement]
 public sealed class SequenceGrain(
     ModelCatalog model, WorkerRouter router, IOptions<FabricOptions> options, ILogger<SequenceGrain> logger) : Grain, ISequenceGrain
 {
@@ -68,7 +69,7 @@ public sealed class SequenceGrain(
                     if (failure is not null)
                     {
                         if (cts.IsCancellationRequested) throw new OperationCanceledException(cts.Token);
-                        if (failure is ArgumentException || status.Reroutes >= options.Value.MaxReroutes) throw failure;
+                        if (failure is RequestValidationException or ArgumentException || status.Reroutes >= options.Value.MaxReroutes) throw failure;
                         // A worker failed: note it, and resume elsewhere from what the caller already has.
                         logger.LogWarning(failure, "Sequence {Sequence}: worker failed after {Count} tokens; re-routing", status.SequenceId, output.Delivered.Count);
                         // Before the decode worker produced anything, blame the handoff's prefill side (the decode
