@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Dynamo.Orleans;
+using Dynamo.Orleans.Client;
+using Dynamo.Orleans.Grains.Hosting;
+using Dynamo.Orleans.Kernels.Checkpoints;
+using Dynamo.Orleans.Kernels.Engine;
+using Dynamo.Orleans.Kernels.Sampling;
+using Dynamo.Orleans.Transfer;
+using Dynamo.Orleans.Workers;
+using Orleans.TestingHost;
+
+// The fabric's own costs, in one run: KV handoff latency (prefill finished → first decode token) per transport, and
+// one stream's tokens/s through disaggregated serving beside the same engine alone.
+// Usage: dotnet run --project bench/Fabric.Bench -c Release -- [--layers 2] [--requests 40] [--prompt 256] [--tokens 64] [--out bench/results]
+int layers = 2, requests = 40, promptLength = 256, tokens = 64;
+string output = "bench/results";
+for (int i = 0; i < args.Length; i++)
+{
+    string Next() => args[++i];
+    switch (args[i])
+    {
+        case "--layers": layers = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--requests": requests = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--prompt": promptLength = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--tokens": tokens = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--out": output = Next(); break;
+        default: throw new ArgumentException($"unknown option {args[i]}");
+    }
+}
+string command = "dotnet run --project bench/Fabric.Bench -c Release -- " + string.Join(' ', args);
+var model = Path.Combine(Path.GetTempPath(), $"dynamo-fabric-bench-{layers}l");
+if (!File.Exists(Path.Combine(model, "config.json")))
+    SyntheticModelFolder.Write(model, SyntheticModelOptions.TinyLlamaShaped(layers) with { Seed = 5 });
+Console.WriteLine($"model: TinyLlama-shaped, {layers} layers, bf16; {requests} requests of {promptLength} prompt tokens");
+
+// Baseline: the engine alone, one stream.
+double aloneTokensPerSecond;
+using (var runtime = ModelRuntime.Load(new EngineOptions { Model = model, Threads = 1 }))
+{
+    var prompt = Prompt(promptLength, 0);
+    await runtime.Engine.GenerateAsync(prompt, SamplingParams.Greedy(8) with { IgnoreEos = true }); // warm-up
+    var handle = runtime.Engine.Submit(Prompt(promptLength, 1), SamplingParams.Greedy(tokens) with { IgnoreEos = true });
+    await handle.Tokens.ReadAsync();
+    var clock = Stopwatch.StartNew();
+    int n = 0;
+    await foreach (var _ in handle.ReadAllAsync()) n++;
+    aloneTokensPerSecond = n / clock.Elapsed.TotalSeconds;
+}
+Console.WriteLine($"engine alone: {aloneTokensPerSecond:F1} tok/s (one stream, after its first token)");
+
+var rows = new List<Dictionary<string, object>>();
+double fabricTokensPerSecond = 0;
+foreach (var transport in new[] { KvTransportKind.InProcess, KvTransportKind.SharedMemory, KvTransportKind.Tcp })
+{
+    var builder = new InProcessTestClusterBuilder(3);
+    builder.ConfigureSilo((options, silo) => silo.AddDynamoFabric(fabric =>
+    {
+        fabric.Roles = options.SiloName switch { "Silo_0" => WorkerRole.None, "Silo_1" => WorkerRole.Prefill, _ => WorkerRole.Decode };
+        fabric.Engine = new EngineOptions { Model = model, Threads = 1, KvCacheBlocks = 1024 };
+        fabric.DisaggregationThreshold = 1;
+    }, kv => kv.ForceTransport = transport));
+    var cluster = builder.Build();
+    await cluster.DeployAsync();
+    var dynamo = cluster.Client.Dynamo();
+    await dynamo.CompleteAsync(new GenerateRequest { PromptTokenIds = Prompt(promptLength, 2), MaxTokens = 4, Temperature = 0 }); // warm-up
+    var handoffs = new List<double>();
+    for (int r = 0; r < requests; r++)
+    {
+        var id = DynamoClient.NewRequestId();
+        await foreach (var _ in dynamo.GenerateAsync(new GenerateRequest { PromptTokenIds = Prompt(promptLength, 10 + r), MaxTokens = 2, Temperature = 0, IgnoreEos = true }, id)) { }
+        var status = await dynamo.GetStatusAsync(id);
+        if (status.KvTransport != transport || status.HandoffSeconds is null)
+            throw new InvalidOperationException($"request {id} was not handed off over {transport}: {status}");
+        handoffs.Add(status.HandoffSeconds.Value);
+    }
+    handoffs.Sort();
+    double p50 = Percentile(handoffs, 0.5), p99 = Percentile(handoffs, 0.99);
+    Console.WriteLine($"handoff over {transport,-12}: p50 {p50 * 1000:F1} ms  p99 {p99 * 1000:F1} ms");
+    double stepMs = 1000 / aloneTokensPerSecond;
+    rows.Add(new() { ["transport"] = transport.ToString(), ["handoff_p50_ms"] = p50 * 1000, ["handoff_p99_ms"] = p99 * 1000,
+                     ["handoff_p50_minus_one_decode_step_ms"] = p50 * 1000 - stepMs, ["requests"] = requests });
+
+    if (transport == KvTransportKind.InProcess)
+    {
+        // One stream through the fabric, clocked like the baseline: from its first token to its last.
+        var clock = new Stopwatch();
+        int n = 0;
+        await foreach (var chunk in dynamo.GenerateAsync(new GenerateRequest { PromptTokenIds = Prompt(promptLength, 1), MaxTokens = tokens, Temperature = 0, IgnoreEos = true }))
+        {
+            if (n++ == 0) clock.Start();
+        }
+        fabricTokensPerSecond = (n - 1) / clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"through the fabric: {fabricTokensPerSecond:F1} tok/s → {fabricTokensPerSecond / aloneTokensPerSecond:F3} of the engine alone (target ≥ 0.9)");
+    }
+    await cluster.DisposeAsync();
+}
+
+Directory.CreateDirectory(output);
+var machine = $"{Environment.ProcessorCount} cores, {CpuName()}, {Environment.OSVersion}, .NET {Environment.Version}";
+File.WriteAllText(Path.Combine(output, "fabric.json"), JsonSerializer.Serialize(new Dictionary<string, object>
+{
+    ["command"] = command, ["date"] = DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture), ["machine"] = machine,
+    ["model"] = $"TinyLlama-shaped, {layers} layers, bf16", ["prompt_tokens"] = promptLength,
+    ["handoff"] = rows, ["engine_alone_tokens_per_s"] = aloneTokensPerSecond, ["fabric_tokens_per_s"] = fabricTokensPerSecond,
+    ["fabric_vs_engine_alone"] = fabricTokensPerSecond / aloneTokensPerSecond,
+}, new JsonSerializerOptions { WriteIndented = true }));
+var md = new StringBuilder();
+md.AppendLine("# Fabric benchmark: KV handoff and one stream through the fabric").AppendLine();
+md.AppendLine($"- Command: `{command}`");
+md.AppendLine($"- Machine: {machine}");
+md.AppendLine($"- Cluster: three silos in one process (front end, prefill, decode), real Orleans messaging; model TinyLlama-shaped, {layers} layers, bf16; prompts of {promptLength} tokens");
+md.AppendLine("- Handoff latency = prefill worker returned the first token → the decode worker's first token reached the sequence grain (includes one decode step).").AppendLine();
+md.AppendLine($"- One decode step of the engine alone: {1000 / aloneTokensPerSecond:F1} ms (the last column removes it).").AppendLine();
+md.AppendLine("| transport | handoff p50 (ms) | handoff p99 (ms) | p50 minus one decode step (ms) | requests |").AppendLine("|---|---|---|---|---|");
+foreach (var r in rows)
+    md.AppendLine($"| {r["transport"]} | {(double)r["handoff_p50_ms"]:F1} | {(double)r["handoff_p99_ms"]:F1} | {(double)r["handoff_p50_minus_one_decode_step_ms"]:F1} | {r["requests"]} |");
+md.AppendLine().AppendLine("| one stream | tokens/s |").AppendLine("|---|---|");
+md.AppendLine($"| engine alone | {aloneTokensPerSecond:F1} |");
+md.AppendLine($"| through the fabric (disaggregated, in-process transport) | {fabricTokensPerSecond:F1} |");
+md.AppendLine($"| ratio (target ≥ 0.9) | {fabricTokensPerSecond / aloneTokensPerSecond:F3} |");
+md.AppendLine().AppendLine("KV transfer bandwidth of each transport beside a raw loopback socket and a memcpy, measured in one run: see transport.md.");
+File.WriteAllText(Path.Combine(output, "fabric.md"), md.ToString());
+return;
+
+static int[] Prompt(int length, int salt) => Enumerable.Range(0, length).Select(i => (i * 7919 + salt * 104729) % 50000).ToArray();
+
+static double Percentile(List<double> sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+static string CpuName()
+{
+    try { return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"; }
+    catch (IOException) { return "unknown CPU"; }
+}
