@@ -46,6 +46,14 @@ internal sealed class ClusterProcesses : IAsyncDisposable
         return process;
     }
 
+    /// <summary>Ctrl-C: SIGINT to the process, then its exit code (it must drain and stop by itself).</summary>
+    public static async Task<int> InterruptAsync(Process process)
+    {
+        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return process.ExitCode;
+    }
+
     public string Logs() => string.Join("\n----\n", processes.Select(p => Output(p.Output)));
 
     private static string Output(StringBuilder b) { lock (b) return b.ToString(); }

@@ -35,8 +35,8 @@ public sealed class MultiProcessServingTests : IDisposable
         string[] common = ["--model", model, "--dtype", "float32", "--threads", "1", "--cluster-id", cluster, "--kv-transport", transport,
                            "--disaggregation-threshold", "1"];
         await using var processes = new ClusterProcesses();
-        await processes.StartAsync(root, [.. common, "--role", "prefill", "--silo-port", $"{prefillSilo}", "--gateway-port", $"{prefillGateway}"]);
-        await processes.StartAsync(root, [.. common, "--role", "decode", "--silo-port", $"{decodeSilo}", "--gateway-port", $"{decodeGateway}",
+        var prefillProcess = await processes.StartAsync(root, [.. common, "--role", "prefill", "--silo-port", $"{prefillSilo}", "--gateway-port", $"{prefillGateway}"]);
+        var decodeProcess = await processes.StartAsync(root, [.. common, "--role", "decode", "--silo-port", $"{decodeSilo}", "--gateway-port", $"{decodeGateway}",
                                           "--primary", $"127.0.0.1:{prefillSilo}"]);
 
         var builder = Host.CreateApplicationBuilder();
@@ -68,6 +68,10 @@ public sealed class MultiProcessServingTests : IDisposable
             Assert.Equal(0, status.Reroutes);
         }
         await host.StopAsync();
+
+        // Ctrl-C: each process drains and exits cleanly on its own.
+        Assert.Equal(0, await ClusterProcesses.InterruptAsync(decodeProcess));
+        Assert.Equal(0, await ClusterProcesses.InterruptAsync(prefillProcess));
     }
 
     public void Dispose()
