@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Dynamo.Orleans.Grains.Diagnostics;
 using Dynamo.Orleans.Grains.Placement;
 using Dynamo.Orleans.Grains.Sequences;
 using Dynamo.Orleans.Grains.Transfer;
@@ -61,6 +62,7 @@ public sealed class DecodeWorkerGrain(
 
     private async Task OnPages(KvPageHandle handle)
     {
+        if (handle.PublishedUtc != default) FabricMetrics.HandleDelivery.Record((DateTime.UtcNow - handle.PublishedUtc).TotalSeconds);
         if (!handoffs.TryGetValue(handle.SequenceId, out var handoff) || handoff.Epoch != handle.Epoch)
         {
             // A stale or abandoned handoff: give the pages back at once instead of waiting for the lease to expire.

@@ -69,7 +69,7 @@ public sealed class PrefillWorkerGrain(
             leases.Add(handle.LeaseId);
             try
             {
-                await stream.OnNextAsync(handle);
+                await stream.OnNextAsync(handle with { PublishedUtc = DateTime.UtcNow });
             }
             catch (Exception e)
             {

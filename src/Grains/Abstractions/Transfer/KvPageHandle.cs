@@ -31,4 +31,6 @@ public sealed record KvPageHandle
     [Id(16)] public required DateTime LeaseExpiresUtc { get; init; }
     /// <summary>The producing worker (for releasing the lease early).</summary>
     [Id(17)] public required string WorkerId { get; init; }
+    /// <summary>When the handle went onto the stream (to measure the stream's delivery latency).</summary>
+    [Id(18)] public DateTime PublishedUtc { get; init; }
 }
