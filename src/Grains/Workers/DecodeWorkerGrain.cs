@@ -48,9 +48,10 @@ public sealed class DecodeWorkerGrain(
         {
             var stream = this.GetStreamProvider(options.Value.StreamProvider).GetStream<KvPageHandle>(KvStreams.For(request.SequenceId));
             handoff.Subscription = await stream.SubscribeAsync((handle, _) => OnPages(handle));
-            // A handoff nobody completes (the sequence grain died) must not keep its blocks: expire it.
+            // A handoff nobody comes to decode (the sequence grain died with its silo) must not keep its blocks. The
+            // prefill in between may queue behind other prompts, hence twice the timeout; Decode stops this timer.
             handoff.Expiry = this.RegisterGrainTimer(() => AbandonHandoff(request.SequenceId, request.Epoch),
-                new GrainTimerCreationOptions(options.Value.HandoffTimeout + TimeSpan.FromSeconds(5), Timeout.InfiniteTimeSpan) { Interleave = true });
+                new GrainTimerCreationOptions(2 * options.Value.HandoffTimeout, Timeout.InfiniteTimeSpan) { Interleave = true });
         }
         catch
         {
@@ -135,6 +136,7 @@ public sealed class DecodeWorkerGrain(
     {
         if (!handoffs.TryGetValue(request.SequenceId, out var handoff) || handoff.Epoch != request.Epoch)
             throw new InvalidOperationException($"no prepared handoff for sequence {request.SequenceId} (epoch {request.Epoch}) on {this.GetPrimaryKeyString()}");
+        handoff.Expiry?.Dispose();
         try
         {
             await handoff.Complete.Task.WaitAsync(options.Value.HandoffTimeout, cancellationToken);

@@ -27,6 +27,7 @@ public sealed class DecodeOnlyClusterTests : IAsyncLifetime
             fabric.Roles = options.SiloName == "Silo_0" ? WorkerRole.None : WorkerRole.Decode;
             fabric.Engine = new EngineOptions { Model = modelDirectory, DType = "float32", KvCacheBlocks = 128, Threads = 1 };
             fabric.DisaggregationThreshold = 1;
+            fabric.HandoffTimeout = TimeSpan.FromSeconds(1);
         }));
         cluster = builder.Build();
         await cluster.DeployAsync();
@@ -81,6 +82,24 @@ public sealed class DecodeOnlyClusterTests : IAsyncLifetime
         var final = await dynamo.GetStatusAsync(id);
         Assert.Equal(1, final.Reroutes);
         Assert.Equal(SequenceState.Finished, final.State);
+    }
+
+    [Fact]
+    public async Task A_prepared_handoff_nobody_decodes_gives_its_blocks_back()
+    {
+        var decodeSilo = cluster.Silos.First(s => s.Name != "Silo_0");
+        var worker = cluster.Client.GetGrain<IDecodeWorkerGrain>(WorkerKeys.For(decodeSilo.SiloAddress, "cpu"));
+        var baseline = await worker.GetLoad();
+        await worker.PrepareHandoff(new HandoffRequest("orphan", 1, 100));
+        var prepared = await worker.GetLoad();
+        Assert.Equal(baseline.PendingHandoffs + 1, prepared.PendingHandoffs);
+        Assert.True(prepared.UsedBlocks > baseline.UsedBlocks);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while ((await worker.GetLoad()) is { } now && (now.PendingHandoffs != baseline.PendingHandoffs || now.UsedBlocks != baseline.UsedBlocks))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the orphaned handoff was never abandoned");
+            await Task.Delay(50);
+        }
     }
 
     public async Task DisposeAsync()
