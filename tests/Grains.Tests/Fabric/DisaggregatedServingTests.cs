@@ -1,6 +1,8 @@
 using Dynamo.Orleans.Client;
 using Dynamo.Orleans.Grains.Placement;
 using Dynamo.Orleans.Grains.Workers;
+using Dynamo.Orleans.Kernels.Engine;
+using Dynamo.Orleans.Kernels.Sampling;
 using Dynamo.Orleans.Workers;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -29,6 +31,42 @@ public sealed class DisaggregatedServingTests(FabricClusterFixture fixture)
         Assert.True(status.Disaggregated, "the prompt should have been prefilled on the prefill pool");
         Assert.Equal(SequenceState.Finished, status.State);
         Assert.NotNull(status.HandoffSeconds);
+    }
+
+    [Fact]
+    public async Task Seeded_sampling_through_the_handoff_equals_the_engine_alone()
+    {
+        var prompt = Prompt(24, 77);
+        using var runtime = ModelRuntime.Load(new EngineOptions { Model = fixture.ModelDirectory, DType = "float32", Threads = 1, BlockSize = 16 });
+        var p = new SamplingParams { Temperature = 0.9, TopP = 0.95, TopK = 40, Seed = 1234, MaxTokens = 12, IgnoreEos = true };
+        var (alone, _) = await runtime.Engine.GenerateAsync(prompt, p);
+        var id = DynamoClient.NewRequestId();
+        var served = new List<int>();
+        await foreach (var chunk in fixture.Dynamo.GenerateAsync(new GenerateRequest
+        {
+            PromptTokenIds = prompt, MaxTokens = 12, Temperature = 0.9, TopP = 0.95, TopK = 40, Seed = 1234, IgnoreEos = true,
+        }, id)) served.AddRange(chunk.TokenIds);
+        Assert.Equal(alone.Select(t => t.TokenId), served);
+        Assert.True((await fixture.Dynamo.GetStatusAsync(id)).Disaggregated);
+    }
+
+    [Fact]
+    public async Task Logprobs_come_with_token_text_and_alternatives()
+    {
+        var chunks = new List<CompletionChunk>();
+        await foreach (var chunk in fixture.Dynamo.GenerateAsync(new GenerateRequest { PromptTokenIds = Prompt(20, 3), MaxTokens = 4, Temperature = 0, Logprobs = 3 }))
+            chunks.Add(chunk);
+        foreach (var chunk in chunks)
+        {
+            var lp = Assert.Single(chunk.Logprobs!);
+            Assert.Equal(chunk.TokenIds[0], lp.TokenId);
+            Assert.Equal(3, lp.TopLogprobs.Count);
+            Assert.Equal(lp.TokenId, lp.TopLogprobs[0].TokenId); // greedy: the chosen token is the most likely
+            Assert.True(lp.Logprob <= 0);
+            Assert.False(string.IsNullOrEmpty(lp.Token));
+        }
+        Assert.Equal(20, chunks[0].PromptTokenIds!.Count);
+        Assert.Equal(new CompletionUsage(20, 4, chunks[^1].Usage!.CachedPromptTokens), chunks[^1].Usage);
     }
 
     [Fact]
