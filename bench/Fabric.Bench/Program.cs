@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Dynamo.Orleans;
+using Dynamo.Orleans.Bench;
 using Dynamo.Orleans.Client;
 using Dynamo.Orleans.Grains.Hosting;
 using Dynamo.Orleans.Kernels.Checkpoints;
@@ -115,7 +116,7 @@ foreach (var transport in new[] { KvTransportKind.InProcess, KvTransportKind.Sha
 }
 
 Directory.CreateDirectory(output);
-var machine = $"{Environment.ProcessorCount} cores, {CpuName()}, {Environment.OSVersion}, .NET {Environment.Version}";
+var machine = BenchMachine.Describe();
 File.WriteAllText(Path.Combine(output, "fabric.json"), JsonSerializer.Serialize(new Dictionary<string, object>
 {
     ["command"] = command, ["date"] = DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture), ["machine"] = machine,
@@ -146,9 +147,3 @@ return;
 static int[] Prompt(int length, int salt) => Enumerable.Range(0, length).Select(i => (i * 7919 + salt * 104729) % 50000).ToArray();
 
 static double Percentile(List<double> sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
-
-static string CpuName()
-{
-    try { return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"; }
-    catch (IOException) { return "unknown CPU"; }
-}

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Dynamo.Orleans.Bench;
 using Dynamo.Orleans.Kernels.Checkpoints;
 
 namespace Dynamo.Orleans.Kernels.Bench;
@@ -12,7 +13,7 @@ internal static class BenchReport
                              List<Dictionary<string, object>> results, Dictionary<string, object> summary)
     {
         Directory.CreateDirectory(a.Output);
-        var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, {CpuName()}";
+        var machine = BenchMachine.Describe();
         var json = new Dictionary<string, object>
         {
             ["command"] = a.CommandLine, ["date"] = DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture), ["machine"] = machine,
@@ -43,15 +44,5 @@ internal static class BenchReport
         md.AppendLine($"| batch 32 tok/s ÷ batch 1 tok/s | {(double)summary["batch32_vs_batch1_tokens_per_s"]:F2} | ≥ 3 |");
         md.AppendLine($"| batch-1 step ÷ bandwidth floor | {(double)summary["batch1_step_vs_bandwidth_floor"]:F2} | ≤ 1.35 |");
         File.WriteAllText(Path.Combine(a.Output, "kernels.md"), md.ToString());
-    }
-
-    private static string CpuName()
-    {
-        try
-        {
-            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-            return line?.Split(':', 2)[1].Trim() ?? "unknown CPU";
-        }
-        catch (IOException) { return "unknown CPU"; }
     }
 }
