@@ -39,7 +39,7 @@ public static class ServerSentEvents
         {
             var error = ApiErrorFilter.Map(e);
             logger.LogWarning(e, "Stream {Path} failed after it started: {Message}", http.Request.Path, error.Message);
-            await WriteAsync(http, error.ToResponse(), GatewayJsonContext.Default.ErrorResponse);
+            await WriteAsync(http, error.ToResponse(), GatewayJsonContext.Wire.ErrorResponse);
         }
         await response.Body.WriteAsync(Done, http.RequestAborted);
         await response.Body.FlushAsync(http.RequestAborted);
