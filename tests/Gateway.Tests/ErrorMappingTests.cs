@@ -57,6 +57,14 @@ public sealed class ErrorMappingTests(GatewayClusterFixture fixture)
     }
 
     [Fact]
+    public async Task An_endpoint_this_server_lacks_is_404_in_openai_shape()
+    {
+        var (status, error, _) = await Send(fixture.Http, "v1/embeddings", JsonContent.Create(new { model = fixture.Model, input = "x" }));
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Equal("unknown_url", (string)error["code"]!);
+    }
+
+    [Fact]
     public async Task A_missing_model_is_400()
     {
         var (status, error, _) = await Chat(new { messages = UserMessage });
