@@ -46,11 +46,11 @@ public sealed class WorkerRouter(
         for (int i = 0; i < candidates.Count; i++)
         {
             if (current[i] is not { Draining: false } load) continue;
-            double score = load.Running + load.Waiting + chosenSinceRefresh.GetValueOrDefault(candidates[i].Key)
+            double score = load.Running + load.Waiting + chosenSinceRefresh.GetValueOrDefault(CacheKey(candidates[i]))
                          + (load.TotalBlocks == 0 ? 0 : (double)load.UsedBlocks / load.TotalBlocks);
             if (score < bestScore) { bestScore = score; best = candidates[i]; }
         }
-        if (best is not null) chosenSinceRefresh.AddOrUpdate(best.Key, 1, (_, n) => n + 1);
+        if (best is not null) chosenSinceRefresh.AddOrUpdate(CacheKey(best), 1, (_, n) => n + 1);
         return best;
     }
 
@@ -62,7 +62,7 @@ public sealed class WorkerRouter(
 
     private async Task<WorkerLoad?> GetLoadAsync(WorkerAddress worker)
     {
-        if (loads.TryGetValue(worker.Key, out var cached) && DateTime.UtcNow - cached.At < options.Value.LoadRefreshInterval)
+        if (loads.TryGetValue(CacheKey(worker), out var cached) && DateTime.UtcNow - cached.At < options.Value.LoadRefreshInterval)
             return cached.Load;
         WorkerLoad? load;
         try
@@ -76,8 +76,11 @@ public sealed class WorkerRouter(
             logger.LogWarning(e, "Worker {Worker} did not report its load; skipping it", worker.Key);
             load = null;
         }
-        loads[worker.Key] = (load, DateTime.UtcNow);
-        chosenSinceRefresh.TryRemove(worker.Key, out _);
+        loads[CacheKey(worker)] = (load, DateTime.UtcNow);
+        chosenSinceRefresh.TryRemove(CacheKey(worker), out _);
         return load;
     }
+
+    // A silo with both roles has a prefill and a decode worker under the same key: the role tells them apart.
+    private static string CacheKey(WorkerAddress worker) => $"{worker.Role}:{worker.Key}";
 }
