@@ -33,7 +33,7 @@ public sealed class MultiProcessServingTests : IDisposable
         int decodeSilo = ClusterProcesses.FreePort(), decodeGateway = ClusterProcesses.FreePort();
         string cluster = "mp-" + Guid.NewGuid().ToString("N")[..8];
         string[] common = ["--model", model, "--dtype", "float32", "--threads", "1", "--cluster-id", cluster, "--kv-transport", transport,
-                           "--disaggregation-threshold", "1"];
+                           "--disaggregation-threshold", "1", "--http-port", "0"];
         await using var processes = new ClusterProcesses();
         var prefillProcess = await processes.StartAsync(root, [.. common, "--role", "prefill", "--silo-port", $"{prefillSilo}", "--gateway-port", $"{prefillGateway}"]);
         var decodeProcess = await processes.StartAsync(root, [.. common, "--role", "decode", "--silo-port", $"{decodeSilo}", "--gateway-port", $"{decodeGateway}",
