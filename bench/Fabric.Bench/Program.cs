@@ -67,6 +67,7 @@ double fabricTokensPerSecond = 0;
 foreach (var transport in new[] { KvTransportKind.InProcess, KvTransportKind.SharedMemory, KvTransportKind.Tcp })
 {
     var builder = new InProcessTestClusterBuilder(3);
+    builder.Options.ConfigureFileLogging = false;
     builder.ConfigureSilo((options, silo) => silo.AddDynamoFabric(fabric =>
     {
         fabric.Roles = options.SiloName switch { "Silo_0" => WorkerRole.None, "Silo_1" => WorkerRole.Prefill, _ => WorkerRole.Decode };
