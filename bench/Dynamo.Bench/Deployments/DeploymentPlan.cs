@@ -1,0 +1,51 @@
+using System.Globalization;
+
+namespace Dynamo.Orleans.Bench.Deployments;
+
+/// <summary>
+/// A way of serving to compare: the processes to start (the first one is the primary that the others join and that
+/// serves HTTP), the port its HTTP gateway listens on, and how many worker cores it has — the denominator of
+/// "tokens/s per worker".
+/// </summary>
+public sealed record DeploymentPlan(string Name, string Description, int HttpPort, int WorkerCores, IReadOnlyList<ServeProcessSpec> Processes)
+{
+    public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}/");
+
+    /// <summary><c>dynamo serve</c> with its defaults (every role, all cores, in-process KV hand-over) but the benchmark model.</summary>
+    public static DeploymentPlan AllInOne(ServeSettings s)
+    {
+        var ports = FreePorts.Take(3);
+        return new("all-in-one", "one `dynamo serve` process, every role, default threads (all cores)", ports[2], Environment.ProcessorCount,
+            [new("all-in-one", [.. s.ModelArguments, .. Ports(ports[0], ports[1]), s.HttpPortOption, Text(ports[2])], null)]);
+    }
+
+    /// <summary>Two workers that each prefill and decode, one core each, behind a primary that only routes and serves HTTP.</summary>
+    public static DeploymentPlan Aggregated(ServeSettings s) =>
+        Cluster("aggregated", "primary (no worker role, HTTP) + 2 × `--role all` workers, `--threads 1`, one core each", s, ["all", "all"]);
+
+    /// <summary>One prefill worker and one decode worker, one core each: the KV cache is handed from one to the other.</summary>
+    public static DeploymentPlan Disaggregated(ServeSettings s) =>
+        Cluster("disaggregated", "primary (no worker role, HTTP) + `--role prefill` worker + `--role decode` worker, `--threads 1`, one core each", s, ["prefill", "decode"]);
+
+    private static DeploymentPlan Cluster(string name, string description, ServeSettings s, string[] workerRoles)
+    {
+        var ports = FreePorts.Take(3 + 2 * workerRoles.Length);
+        int primarySilo = ports[0], http = ports[2];
+        var processes = new List<ServeProcessSpec>
+        {
+            new($"{name}-primary", [.. s.ModelArguments, "--role", s.PrimaryRole, .. Ports(ports[0], ports[1]), s.HttpPortOption, Text(http)], null),
+        };
+        for (int i = 0; i < workerRoles.Length; i++)
+        {
+            var core = s.WorkerCores[i % s.WorkerCores.Count];
+            processes.Add(new($"{name}-{workerRoles[i]}-{i}",
+                [.. s.ModelArguments, "--role", workerRoles[i], "--threads", "1", .. Ports(ports[3 + 2 * i], ports[4 + 2 * i]),
+                 "--primary", $"127.0.0.1:{primarySilo}", .. s.WorkerArguments], core));
+        }
+        return new(name, description, http, workerRoles.Length, processes);
+    }
+
+    private static string[] Ports(int silo, int gateway) => ["--silo-port", Text(silo), "--gateway-port", Text(gateway)];
+
+    private static string Text(int n) => n.ToString(CultureInfo.InvariantCulture);
+}

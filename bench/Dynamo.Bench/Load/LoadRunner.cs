@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Dynamo.Orleans.Bench.Client;
+using Dynamo.Orleans.Bench.Workloads;
+
+namespace Dynamo.Orleans.Bench.Load;
+
+/// <summary>
+/// Drives one workload against one endpoint: the warm-up sessions first (recorded, never summarised), then every class at
+/// once — closed loops keep their users busy, Poisson classes start sessions at exponential gaps whatever the latency.
+/// Background classes keep going until the foreground classes have finished, then stop issuing and drain. The whole run
+/// is bounded by <paramref name="deadline"/>; requests cut by it are recorded as lost.
+/// </summary>
+public sealed class LoadRunner(CompletionEndpoint endpoint, string model, TimeSpan deadline)
+{
+    public async Task<IReadOnlyList<RequestRecord>> RunAsync(Workload workload, RequestLog log, CancellationToken cancellationToken)
+    {
+        var records = new ConcurrentBag<RequestRecord>();
+        var scripts = workload.Classes.Select((c, i) => new SessionScript(c, workload.Seed * 31 + i, PromptVocabulary.Gpt2)).ToArray();
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(deadline);
+        var clock = Stopwatch.StartNew();
+        int foreground = workload.Classes.Where(c => !c.Background).Sum(c => c.Sessions * c.Turns);
+        await using (var progress = new LoadProgress(log.Label, foreground))
+        {
+            async Task RunSession(int classIndex, int session, bool warmup)
+            {
+                var cls = workload.Classes[classIndex];
+                foreach (var request in scripts[classIndex].Session(session, warmup))
+                {
+                    progress.Started();
+                    var record = await endpoint.CompleteAsync(request, model, clock, bounded.Token);
+                    progress.Finished(record.OutputTokens, !record.Succeeded, !warmup && !cls.Background);
+                    records.Add(record);
+                    log.Append(record);
+                    // A conversation cannot go on without its previous answer.
+                    if (!record.Succeeded) break;
+                }
+            }
+
+            // Warm-up: the first call of each new shape is slow (TorchSharp), and connections and grains must exist.
+            await Task.WhenAll(workload.Classes.Select((c, i) => Task.Run(async () =>
+            {
+                int parallel = c.Arrival is Arrival.Concurrency u ? Math.Max(1, u.Users) : 1;
+                int next = 0;
+                await Task.WhenAll(Enumerable.Range(0, Math.Min(parallel, c.WarmupSessions)).Select(async _ =>
+                {
+                    int s;
+                    while ((s = Interlocked.Increment(ref next) - 1) < c.WarmupSessions && !bounded.IsCancellationRequested)
+                        await RunSession(i, s, warmup: true);
+                }));
+            })));
+
+            using var foregroundDone = new CancellationTokenSource();
+            var foregroundTasks = new List<Task>();
+            var backgroundTasks = new List<Task>();
+            bool anyForeground = workload.Classes.Any(c => !c.Background);
+            for (int i = 0; i < workload.Classes.Count; i++)
+            {
+                var cls = workload.Classes[i];
+                bool background = cls.Background && anyForeground;
+                var task = Task.Run(() => RunClass(i, cls, background, foregroundDone.Token, RunSession, bounded.Token));
+                (background ? backgroundTasks : foregroundTasks).Add(task);
+            }
+            await Task.WhenAll(foregroundTasks);
+            await foregroundDone.CancelAsync();
+            await Task.WhenAll(backgroundTasks);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        return records.OrderBy(r => r.StartS).ToList();
+    }
+
+    private static async Task RunClass(int classIndex, TrafficClass cls, bool background, CancellationToken foregroundDone,
+                                       Func<int, int, bool, Task> runSession, CancellationToken cancellationToken)
+    {
+        bool MayStart(int session) => !cancellationToken.IsCancellationRequested &&
+                                      (background ? !foregroundDone.IsCancellationRequested : session < cls.Sessions);
+        switch (cls.Arrival)
+        {
+            case Arrival.Concurrency closed:
+            {
+                int next = 0;
+                await Task.WhenAll(Enumerable.Range(0, closed.Users).Select(async _ =>
+                {
+                    int s;
+                    while (MayStart(s = Interlocked.Increment(ref next) - 1)) await runSession(classIndex, s, false);
+                }));
+                break;
+            }
+            case Arrival.Poisson open:
+            {
+                // Its own random stream, so that arrival times do not depend on the prompts drawn.
+                var random = new Random(unchecked(classIndex * 7_777 + 17));
+                var running = new List<Task>();
+                using var stopArrivals = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, background ? foregroundDone : CancellationToken.None);
+                var clock = Stopwatch.StartNew();
+                var due = TimeSpan.Zero;
+                for (int s = 0; MayStart(s); s++)
+                {
+                    due += open.NextGap(random);
+                    var wait = due - clock.Elapsed;
+                    if (wait > TimeSpan.Zero)
+                    {
+                        try { await Task.Delay(wait, stopArrivals.Token); }
+                        catch (OperationCanceledException) { break; }
+                    }
+                    running.Add(runSession(classIndex, s, false));
+                }
+                await Task.WhenAll(running);
+                break;
+            }
+        }
+    }
+}
