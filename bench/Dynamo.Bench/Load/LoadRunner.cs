@@ -57,9 +57,10 @@ public sealed class LoadRunner(CompletionEndpoint endpoint, string model, TimeSp
             bool anyForeground = workload.Classes.Any(c => !c.Background);
             for (int i = 0; i < workload.Classes.Count; i++)
             {
-                var cls = workload.Classes[i];
+                int index = i; // the lambda runs later: capture this iteration's value, not the loop variable
+                var cls = workload.Classes[index];
                 bool background = cls.Background && anyForeground;
-                var task = Task.Run(() => RunClass(i, cls, background, foregroundDone.Token, RunSession, bounded.Token));
+                var task = Task.Run(() => RunClass(index, cls, background, foregroundDone.Token, RunSession, bounded.Token));
                 (background ? backgroundTasks : foregroundTasks).Add(task);
             }
             await Task.WhenAll(foregroundTasks);
