@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Options;
+
+namespace Dynamo.Orleans.Gateway.Serving;
+
+/// <summary>
+/// The cluster's <see cref="FabricStatus"/> as the gateway last saw it. Requests read it (the served model, whether any
+/// decode worker exists) without a grain call each; <c>/health</c> and <c>/metrics</c> refresh it.
+/// </summary>
+public sealed class FabricStatusCache(IGrainFactory grains, IOptions<GatewayOptions> options)
+{
+    private (FabricStatus Status, DateTime At)? latest;
+    private Task<FabricStatus>? refreshing;
+    private readonly Lock gate = new();
+
+    /// <summary>The last status fetched, for synchronous readers such as metric gauges.</summary>
+    public FabricStatus? Latest => latest?.Status;
+
+    /// <summary>A status no older than <see cref="GatewayOptions.StatusRefreshInterval"/>.</summary>
+    public Task<FabricStatus> GetAsync()
+    {
+        if (latest is { } l && DateTime.UtcNow - l.At < options.Value.StatusRefreshInterval) return Task.FromResult(l.Status);
+        return RefreshAsync();
+    }
+
+    /// <summary>Asks the cluster now; concurrent callers share one call.</summary>
+    public Task<FabricStatus> RefreshAsync()
+    {
+        lock (gate)
+        {
+            return refreshing ??= FetchAsync();
+        }
+    }
+
+    private async Task<FabricStatus> FetchAsync()
+    {
+        // Never complete inside RefreshAsync's lock: the finally below must run after the task is stored.
+        await Task.Yield();
+        try
+        {
+            var status = await grains.GetGrain<IFabricStatusGrain>(0).GetStatus();
+            latest = (status, DateTime.UtcNow);
+            return status;
+        }
+        finally
+        {
+            lock (gate) refreshing = null;
+        }
+    }
+}
