@@ -18,6 +18,7 @@ var root = new RootCommand("dynamo-bench: load generator and deployment comparis
 {
     RunCommand.Create(effective),
     CompareCommand.Create("compare", "Start each deployment, run the same workload on it, compare.", effective),
+    ModelCommand.Create(),
 };
 if (quick) Console.Error.WriteLine($"dynamo-bench quick: {string.Join(' ', effective)}");
 else root.Subcommands.Add(new Command("quick", "compare with the tiny model and a small mixed workload (CI); extra options override"));

@@ -39,16 +39,28 @@ public sealed class CompletionEndpoint : IDisposable
                data[0].TryGetProperty("id", out var id) ? id.GetString() : null;
     }
 
-    /// <summary>True when <c>/health</c> answers 200 (the gateway has a decode worker to send to).</summary>
-    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>/health</c>: 200 once the gateway has a decode worker; its body lists the registered prefill and decode workers,
+    /// so a caller can wait for the whole deployment rather than its first worker.
+    /// </summary>
+    public async Task<GatewayHealth> HealthAsync(CancellationToken cancellationToken)
     {
         try
         {
             using var response = await _http.GetAsync("health", cancellationToken);
-            return response.StatusCode == HttpStatusCode.OK;
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            int prefill = 0, decode = 0;
+            try
+            {
+                using var json = JsonDocument.Parse(body);
+                if (json.RootElement.TryGetProperty("prefill_workers", out var p) && p.ValueKind == JsonValueKind.Array) prefill = p.GetArrayLength();
+                if (json.RootElement.TryGetProperty("decode_workers", out var d) && d.ValueKind == JsonValueKind.Array) decode = d.GetArrayLength();
+            }
+            catch (JsonException) { }
+            return new(response.StatusCode == HttpStatusCode.OK, prefill, decode);
         }
-        catch (HttpRequestException) { return false; }
-        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested) { return false; }
+        catch (HttpRequestException) { return new(false, 0, 0); }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested) { return new(false, 0, 0); }
     }
 
     /// <summary>Runs one request to the end; failures become the record's error, never an exception (except cancellation).</summary>

@@ -38,16 +38,30 @@ public sealed class RunningDeployment : IAsyncDisposable
         }
     }
 
-    /// <summary>Polls <c>/health</c> until the gateway has a decode worker: only then can a request be served.</summary>
+    /// <summary>
+    /// Polls <c>/health</c> until the gateway sees every worker the plan started — serving before the second worker has
+    /// registered would measure a smaller deployment. A gateway that is healthy but never lists them all (an older
+    /// gateway without worker lists) is accepted once the time is up.
+    /// </summary>
     private async Task WaitHealthyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var endpoint = new CompletionEndpoint(Plan.BaseAddress, TimeSpan.FromSeconds(5));
         var deadline = DateTime.UtcNow + timeout;
-        while (!await endpoint.IsHealthyAsync(cancellationToken))
+        while (true)
         {
+            var health = await endpoint.HealthAsync(cancellationToken);
+            if (health.Healthy && health.PrefillWorkers >= Plan.PrefillWorkers && health.DecodeWorkers >= Plan.DecodeWorkers) return;
             EnsureRunning();
             if (DateTime.UtcNow > deadline)
+            {
+                if (health.Healthy)
+                {
+                    Console.Error.WriteLine($"dynamo-bench: {Plan.Name}: /health lists {health.PrefillWorkers} prefill and {health.DecodeWorkers} decode workers " +
+                                            $"(expected {Plan.PrefillWorkers} and {Plan.DecodeWorkers}); going on");
+                    return;
+                }
                 throw new InvalidOperationException($"{Plan.Name}: {Plan.BaseAddress}health did not answer 200 within {timeout.TotalSeconds:F0} s");
+            }
             await Task.Delay(250, cancellationToken);
         }
     }

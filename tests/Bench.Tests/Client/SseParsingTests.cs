@@ -45,7 +45,7 @@ public sealed class SseParsingTests
         Assert.True(body.GetProperty("stream_options").GetProperty("include_usage").GetBoolean());
         Assert.Equal("bench-model", body.GetProperty("model").GetString());
         Assert.Equal("bench-model", await endpoint.FirstModelIdAsync(CancellationToken.None));
-        Assert.True(await endpoint.IsHealthyAsync(CancellationToken.None));
+        Assert.Equal(new GatewayHealth(true, 1, 2), await endpoint.HealthAsync(CancellationToken.None));
     }
 
     [Fact]

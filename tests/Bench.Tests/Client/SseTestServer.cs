@@ -58,7 +58,7 @@ public sealed class SseTestServer : IAsyncDisposable
             switch (context.Request.Url!.AbsolutePath)
             {
                 case "/health":
-                    response.StatusCode = 200;
+                    await Write(response, """{"status":"healthy","message":null,"model":"bench-model","max_model_len":512,"prefill_workers":[{"worker_id":"p"}],"decode_workers":[{"worker_id":"d0"},{"worker_id":"d1"}]}""");
                     break;
                 case "/v1/models":
                     await Write(response, """{"object":"list","data":[{"id":"bench-model","object":"model"}]}""");

@@ -58,4 +58,14 @@ public sealed class DeploymentPlanTests
         Assert.DoesNotContain("--threads", process.Arguments);
         Assert.Equal("/models/bench", After(process.Arguments, "--model"));
     }
+
+    [Fact]
+    public void Aggregated_silos_never_hand_a_prompt_to_the_other_worker_and_disaggregated_keep_the_default_threshold()
+    {
+        Assert.All(DeploymentPlan.Aggregated(Settings).Processes,
+                   p => Assert.Equal(DeploymentPlan.NeverDisaggregate, After(p.Arguments, "--disaggregation-threshold")));
+        Assert.All(DeploymentPlan.Disaggregated(Settings).Processes, p => Assert.DoesNotContain("--disaggregation-threshold", p.Arguments));
+        Assert.Equal((2, 2), (DeploymentPlan.Aggregated(Settings).PrefillWorkers, DeploymentPlan.Aggregated(Settings).DecodeWorkers));
+        Assert.Equal((1, 1), (DeploymentPlan.Disaggregated(Settings).PrefillWorkers, DeploymentPlan.Disaggregated(Settings).DecodeWorkers));
+    }
 }
