@@ -26,10 +26,11 @@ internal static class CompareCommand
         var workerArgs = new Option<string[]>("--worker-arg") { Description = "extra argument for worker silos (repeat), e.g. --worker-arg=--kv-transport --worker-arg=sharedmemory", AllowMultipleArgumentsPerToken = false };
         var primaryRole = new Option<string>("--primary-role") { Description = "--role value of the HTTP-only primary", DefaultValueFactory = _ => "gateway" };
         var startSeconds = new Option<double>("--start-timeout-seconds") { DefaultValueFactory = _ => 240.0 };
+        var threshold = new Option<int?>("--disaggregation-threshold") { Description = "disaggregated deployment: prompts shorter than this prefill on the decode worker (default: dynamo's)" };
         var command = new Command(name, description);
         workload.AddTo(command);
         output.AddTo(command);
-        foreach (var o in new Option[] { model, cache, dynamo, deployments, cores, workerArgs, primaryRole, startSeconds }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, cache, dynamo, deployments, cores, workerArgs, primaryRole, startSeconds, threshold }) command.Options.Add(o);
 
         command.SetAction(async (r, cancellationToken) => await BenchErrors.Run(async () =>
         {
@@ -43,7 +44,7 @@ internal static class CompareCommand
             var folder = benchModel.EnsureWritten(r.GetValue(cache)!);
             var coreList = r.GetValue(cores)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(c => int.Parse(c, NumberStyles.None, CultureInfo.InvariantCulture)).ToList();
-            var settings = new ServeSettings(folder, coreList, r.GetValue(workerArgs) ?? [], r.GetValue(primaryRole)!);
+            var settings = new ServeSettings(folder, coreList, r.GetValue(workerArgs) ?? [], r.GetValue(threshold), r.GetValue(primaryRole)!);
             var plans = r.GetValue(deployments)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(d => d switch
             {
                 "aggregated" => DeploymentPlan.Aggregated(settings),

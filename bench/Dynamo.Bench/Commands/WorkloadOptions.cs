@@ -25,7 +25,7 @@ internal sealed class WorkloadOptions
     public Option<string> LongInput { get; } = new("--long-input-tokens") { Description = "mixed: long prompt length", DefaultValueFactory = _ => "uniform:1000-2000" };
     public Option<string> LongOutput { get; } = new("--long-output-tokens") { Description = "mixed: answer length of long prompts", DefaultValueFactory = _ => "16" };
     public Option<double> LongRate { get; } = new("--long-rate") { Description = "mixed: long prompts per second (Poisson)", DefaultValueFactory = _ => 0.2 };
-    public Option<double> SlaTtftMs { get; } = new("--sla-ttft-ms") { Description = "goodput SLA: time to first token", DefaultValueFactory = _ => 2000.0 };
+    public Option<double> SlaTtftMs { get; } = new("--sla-ttft-ms") { Description = "goodput SLA: time to first token", DefaultValueFactory = _ => 4000.0 };
     public Option<double> SlaItlMs { get; } = new("--sla-itl-ms") { Description = "goodput SLA: mean inter-token latency", DefaultValueFactory = _ => 100.0 };
     public Option<int> Seed { get; } = new("--seed") { DefaultValueFactory = _ => 1 };
 

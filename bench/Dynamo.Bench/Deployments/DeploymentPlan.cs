@@ -35,7 +35,9 @@ public sealed record DeploymentPlan(string Name, string Description, int HttpPor
 
     /// <summary>One prefill worker and one decode worker, one core each: the KV cache is handed from one to the other.</summary>
     public static DeploymentPlan Disaggregated(ServeSettings s) =>
-        Cluster("disaggregated", "primary (no worker role, HTTP) + `--role prefill` worker + `--role decode` worker, `--threads 1`, one core each", s, ["prefill", "decode"], []);
+        Cluster("disaggregated", "primary (no worker role, HTTP) + `--role prefill` worker + `--role decode` worker, `--threads 1`, one core each" +
+                                 (s.DisaggregationThreshold is { } threshold ? $"; `--disaggregation-threshold {threshold}` on every silo" : "; dynamo's default disaggregation threshold"), s, ["prefill", "decode"],
+                s.DisaggregationThreshold is { } t ? [ThresholdOption, Text(t)] : []);
 
     private const string ThresholdOption = "--disaggregation-threshold";
 
