@@ -42,9 +42,14 @@ internal sealed class WorkloadOptions
 
     public ServiceLevel ServiceLevel(ParseResult r) => new(r.GetValue(SlaTtftMs) / 1000, r.GetValue(SlaItlMs) / 1000);
 
-    /// <summary>The workload at one concurrency of the sweep.</summary>
+    /// <summary>
+    /// The workload at one concurrency of the sweep. Each concurrency draws its own prompts: a point that resent the
+    /// previous point's prompts would be served from the prefix cache and measure nothing. Every deployment gets the same
+    /// prompts at the same concurrency.
+    /// </summary>
     public Workload Build(ParseResult r, int concurrency)
     {
+        int seed = unchecked(r.GetValue(Seed) * 100_003 + concurrency);
         var input = LengthDistribution.Parse(r.GetValue(Input)!);
         var output = LengthDistribution.Parse(r.GetValue(Output)!);
         int requests = r.GetValue(Requests), warmup = r.GetValue(Warmup), prefix = r.GetValue(SharedPrefix), turns = r.GetValue(Turns);
@@ -56,7 +61,7 @@ internal sealed class WorkloadOptions
                 Arrival arrival = r.GetValue(RequestRate) is { } rate
                     ? rate > 0 ? new Arrival.Poisson(rate) : throw new ArgumentException("--request-rate must be positive")
                     : new Arrival.Concurrency(concurrency);
-                return new Workload("single", [new TrafficClass("requests", arrival, input, output, requests, warmup, prefix, turns)], r.GetValue(Seed));
+                return new Workload("single", [new TrafficClass("requests", arrival, input, output, requests, warmup, prefix, turns)], seed);
             }
             case "mixed":
             {
@@ -66,8 +71,8 @@ internal sealed class WorkloadOptions
                 [
                     new TrafficClass("decode-streams", new Arrival.Concurrency(concurrency), input, output, 0, warmup, prefix, turns, Background: true),
                     new TrafficClass("long-prompts", new Arrival.Poisson(longRate), LengthDistribution.Parse(r.GetValue(LongInput)!),
-                                     LengthDistribution.Parse(r.GetValue(LongOutput)!), requests, Math.Min(warmup, 1)),
-                ], r.GetValue(Seed));
+                                     LengthDistribution.Parse(r.GetValue(LongOutput)!), requests, warmup),
+                ], seed);
             }
             default:
                 throw new ArgumentException($"--workload '{r.GetValue(Kind)}' is not single or mixed");

@@ -3,7 +3,7 @@ using ScottPlot;
 namespace Dynamo.Orleans.Bench.Reports;
 
 /// <summary>
-/// The three SVG plots of a result: TTFT and ITL against concurrency (p50 solid, p99 dashed, one colour per deployment),
+/// The three SVG plots of a result: TTFT and ITL against concurrency (p50 filled circles, p99 open squares, one colour per deployment),
 /// and the throughput/latency trade-off — tokens/s per worker against tokens/s per user, one point per concurrency.
 /// </summary>
 public static class ServingPlots
@@ -51,14 +51,16 @@ public static class ServingPlots
         {
             var color = palette.GetColor(i++);
             var points = group.OrderBy(p => p.Concurrency).Select(p => (x: (double)p.Concurrency, v: pick(p.Summary))).ToArray();
-            foreach (var (which, dashed) in new[] { ("p50", false), ("p99", true) })
+            // p99 as open squares on a thin line: Skia's SVG backend drops dash patterns.
+            foreach (var (which, tail) in new[] { ("p50", false), ("p99", true) })
             {
                 var xy = points.Select(p => (p.x, y: which == "p50" ? p.v.P50 : p.v.P99)).Where(p => p.y is not null).ToArray();
                 if (xy.Length == 0) continue;
                 var line = plot.Add.Scatter(xy.Select(p => p.x).ToArray(), xy.Select(p => p.y!.Value * 1000).ToArray());
                 line.Color = color;
                 line.LegendText = $"{group.Key} {which}";
-                line.LinePattern = dashed ? LinePattern.Dashed : LinePattern.Solid;
+                line.LineWidth = tail ? 1 : 2;
+                line.MarkerShape = tail ? MarkerShape.OpenSquare : MarkerShape.FilledCircle;
                 line.MarkerSize = 7;
             }
         }
