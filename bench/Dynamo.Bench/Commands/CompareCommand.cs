@@ -24,7 +24,7 @@ internal static class CompareCommand
         var deployments = new Option<string>("--deployments") { Description = "comma list of aggregated, disaggregated, all-in-one", DefaultValueFactory = _ => "aggregated,disaggregated,all-in-one" };
         var cores = new Option<string>("--cores") { Description = "cores the two workers are pinned to", DefaultValueFactory = _ => "0,1" };
         var workerArgs = new Option<string[]>("--worker-arg") { Description = "extra argument for worker silos (repeat), e.g. --worker-arg=--kv-transport --worker-arg=sharedmemory", AllowMultipleArgumentsPerToken = false };
-        var primaryRole = new Option<string>("--primary-role") { Description = "--role value of the HTTP-only primary", DefaultValueFactory = _ => "gateway" };
+        var primaryRole = new Option<string>("--primary-role") { Description = "--role value of the HTTP-only primary", DefaultValueFactory = _ => "none" };
         var startSeconds = new Option<double>("--start-timeout-seconds") { DefaultValueFactory = _ => 240.0 };
         var threshold = new Option<int?>("--disaggregation-threshold") { Description = "disaggregated deployment: prompts shorter than this prefill on the decode worker (default: dynamo's)" };
         var command = new Command(name, description);

@@ -10,7 +10,7 @@ public sealed record ServeSettings(
     IReadOnlyList<int> WorkerCores,
     IReadOnlyList<string> WorkerArguments,
     int? DisaggregationThreshold = null,
-    string PrimaryRole = "gateway",
+    string PrimaryRole = "none",
     string HttpPortOption = "--http-port")
 {
     public IReadOnlyList<string> ModelArguments => ["--model", ModelFolder];

@@ -16,7 +16,7 @@ public sealed class DeploymentPlanTests
         Assert.Equal(3, plan.Processes.Count);
         var primary = plan.Processes[0];
         Assert.Null(primary.Core);
-        Assert.Equal("gateway", After(primary.Arguments, "--role"));
+        Assert.Equal("none", After(primary.Arguments, "--role"));
         Assert.Equal(plan.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture), After(primary.Arguments, "--http-port"));
         var workers = plan.Processes.Skip(1).ToList();
         Assert.Equal([0, 1], workers.Select(w => w.Core!.Value));
