@@ -44,9 +44,11 @@ public sealed class GatewayMetrics : IDisposable
     private static IEnumerable<Measurement<int>> WorkerBlocks(FabricStatusCache fabric, Func<Workers.WorkerLoad, int> value)
     {
         if (fabric.Latest is not { } status) yield break;
-        foreach (var worker in status.PrefillWorkers.Concat(status.DecodeWorkers))
-            yield return new Measurement<int>(value(worker),
-                new KeyValuePair<string, object?>("worker", worker.WorkerId), new KeyValuePair<string, object?>("role", worker.Role.ToString().ToLowerInvariant()));
+        // The role comes from the list a worker is in: a silo with both roles has one worker id for both.
+        foreach (var (role, workers) in new[] { ("prefill", status.PrefillWorkers), ("decode", status.DecodeWorkers) })
+            foreach (var worker in workers)
+                yield return new Measurement<int>(value(worker),
+                    new KeyValuePair<string, object?>("worker", worker.WorkerId), new KeyValuePair<string, object?>("role", role));
     }
 
     public void Dispose() => Meter.Dispose();

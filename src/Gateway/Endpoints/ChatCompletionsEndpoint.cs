@@ -13,7 +13,7 @@ public static class ChatCompletionsEndpoint
     public static async Task<IResult> Handle(HttpContext http, SequenceRunner runner, IOptions<GatewayOptions> options, ILogger<SequenceRunner> logger)
     {
         var arrivedAt = Stopwatch.GetTimestamp();
-        var body = await RequestBody.ReadAsync(http, GatewayJsonContext.Default.ChatCompletionRequest, options.Value.MaxRequestBodyBytes);
+        var body = await RequestBody.ReadAsync(http, GatewayJsonContext.Wire.ChatCompletionRequest, options.Value.MaxRequestBodyBytes);
         var request = body.ToGenerateRequest(options.Value);
         var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -30,10 +30,10 @@ public static class ChatCompletionsEndpoint
             }
             var choice = new ChatChoice(0, new AssistantMessage(text.ToString()), top is { } n ? ChatLogprobs.From(logprobs, n) : null, run.OpenAIFinishReason());
             return TypedResults.Json(new ChatCompletionResponse(id, created, run.Model, [choice], Usage.From(run.Usage)),
-                GatewayJsonContext.Default.ChatCompletionResponse);
+                GatewayJsonContext.Wire.ChatCompletionResponse);
         }
 
-        var type = GatewayJsonContext.Default.ChatCompletionChunk;
+        var type = GatewayJsonContext.Wire.ChatCompletionChunk;
         await ServerSentEvents.StreamAsync(http, async () =>
         {
             // OpenAI opens every stream with the role and empty content.

@@ -13,7 +13,7 @@ public static class CompletionsEndpoint
     public static async Task<IResult> Handle(HttpContext http, SequenceRunner runner, IOptions<GatewayOptions> options, ILogger<SequenceRunner> logger)
     {
         var arrivedAt = Stopwatch.GetTimestamp();
-        var body = await RequestBody.ReadAsync(http, GatewayJsonContext.Default.CompletionRequest, options.Value.MaxRequestBodyBytes);
+        var body = await RequestBody.ReadAsync(http, GatewayJsonContext.Wire.CompletionRequest, options.Value.MaxRequestBodyBytes);
         var request = body.ToGenerateRequest();
         var id = "cmpl-" + Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -30,10 +30,10 @@ public static class CompletionsEndpoint
             }
             var choice = new CompletionChoice(0, text.ToString(), top is { } n ? CompletionLogprobs.From(logprobs, n, 0) : null, run.OpenAIFinishReason());
             return TypedResults.Json(new CompletionResponse(id, created, run.Model, [choice], Usage.From(run.Usage)),
-                GatewayJsonContext.Default.CompletionResponse);
+                GatewayJsonContext.Wire.CompletionResponse);
         }
 
-        var type = GatewayJsonContext.Default.CompletionResponse;
+        var type = GatewayJsonContext.Wire.CompletionResponse;
         await ServerSentEvents.StreamAsync(http, async () =>
         {
             int offset = 0;

@@ -22,15 +22,16 @@ public static class HealthEndpoints
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             return TypedResults.Json(new HealthReport("unavailable", $"the cluster did not answer: {e.Message}", null, null, [], []),
-                GatewayJsonContext.Default.HealthReport, statusCode: StatusCodes.Status503ServiceUnavailable);
+                GatewayJsonContext.Wire.HealthReport, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
         bool ready = status.DecodeWorkers.Count > 0;
         var report = new HealthReport(ready ? "healthy" : "unavailable", ready ? null : "no decode worker is registered yet",
-            status.Model, status.MaxModelLen, status.PrefillWorkers.Select(Worker).ToList(), status.DecodeWorkers.Select(Worker).ToList());
-        return TypedResults.Json(report, GatewayJsonContext.Default.HealthReport,
+            status.Model, status.MaxModelLen, status.PrefillWorkers.Select(w => Worker(w, "prefill")).ToList(), status.DecodeWorkers.Select(w => Worker(w, "decode")).ToList());
+        return TypedResults.Json(report, GatewayJsonContext.Wire.HealthReport,
             statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static WorkerHealth Worker(WorkerLoad w) => new(w.WorkerId, w.Role.ToString().ToLowerInvariant(), w.Running, w.Waiting,
+    /// <summary>The role is the list's: a silo with both roles reports one worker id (and load) for both.</summary>
+    private static WorkerHealth Worker(WorkerLoad w, string role) => new(w.WorkerId, role, w.Running, w.Waiting,
         w.TotalBlocks, w.UsedBlocks, w.FreeBlocks, w.CachedBlocks, w.Draining);
 }

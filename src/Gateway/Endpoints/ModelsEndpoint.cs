@@ -14,14 +14,14 @@ public static class ModelsEndpoint
     public static async Task<IResult> List(FabricStatusCache fabric, IOptions<GatewayOptions> options)
     {
         var status = await fabric.GetAsync();
-        return TypedResults.Json(new ModelList([Card(status, options.Value)]), GatewayJsonContext.Default.ModelList);
+        return TypedResults.Json(new ModelList([Card(status, options.Value)]), GatewayJsonContext.Wire.ModelList);
     }
 
     public static async Task<IResult> Get(string model, FabricStatusCache fabric, IOptions<GatewayOptions> options)
     {
         var status = await fabric.GetAsync();
         if (model != status.Model) throw ApiError.ModelNotFound(model, status.Model);
-        return TypedResults.Json(Card(status, options.Value), GatewayJsonContext.Default.ModelCard);
+        return TypedResults.Json(Card(status, options.Value), GatewayJsonContext.Wire.ModelCard);
     }
 
     private static ModelCard Card(FabricStatus status, GatewayOptions options) => new(status.Model, Started, options.OwnedBy, status.MaxModelLen);

@@ -29,7 +29,7 @@ public sealed class ApiErrorFilter(ILogger<ApiErrorFilter> logger) : IEndpointFi
             if (error.Status >= 500) logger.LogWarning(e, "Request {Path} failed: {Message}", http.Request.Path, error.Message);
             if (error.RetryAfter is { } retry)
                 http.Response.Headers.RetryAfter = ((int)Math.Ceiling(Math.Max(1, retry.TotalSeconds))).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return TypedResults.Json(error.ToResponse(), GatewayJsonContext.Default.ErrorResponse, statusCode: error.Status);
+            return TypedResults.Json(error.ToResponse(), GatewayJsonContext.Wire.ErrorResponse, statusCode: error.Status);
         }
     }
 

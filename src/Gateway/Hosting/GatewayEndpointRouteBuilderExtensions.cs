@@ -25,6 +25,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         v1.MapPost("/completions", CompletionsEndpoint.Handle);
         v1.MapGet("/models", ModelsEndpoint.List);
         v1.MapGet("/models/{model}", ModelsEndpoint.Get);
+        v1.MapFallback(UnknownEndpoint.Handle);
 
         endpoints.MapGet("/health", HealthEndpoints.Health);
         endpoints.MapGet("/live", HealthEndpoints.Live);

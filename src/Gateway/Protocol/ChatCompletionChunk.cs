@@ -4,9 +4,10 @@ namespace Dynamo.Orleans.Gateway.Protocol;
 
 /// <summary>One streamed piece of a chat completion (<c>object: "chat.completion.chunk"</c>).</summary>
 public sealed record ChatCompletionChunk(
-    string Id, long Created, string Model, IReadOnlyList<ChatChunkChoice> Choices,
+    [property: JsonPropertyOrder(-2)] string Id, long Created, string Model, IReadOnlyList<ChatChunkChoice> Choices,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Usage? Usage = null)
 {
+    [JsonPropertyOrder(-1)]
     public string Object => "chat.completion.chunk";
     public string? SystemFingerprint => null;
 }

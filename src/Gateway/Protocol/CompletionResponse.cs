@@ -7,9 +7,10 @@ namespace Dynamo.Orleans.Gateway.Protocol;
 /// no usage except the last one when <c>stream_options.include_usage</c> asks for it.
 /// </summary>
 public sealed record CompletionResponse(
-    string Id, long Created, string Model, IReadOnlyList<CompletionChoice> Choices,
+    [property: JsonPropertyOrder(-2)] string Id, long Created, string Model, IReadOnlyList<CompletionChoice> Choices,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Usage? Usage)
 {
+    [JsonPropertyOrder(-1)]
     public string Object => "text_completion";
     public string? SystemFingerprint => null;
 }

@@ -23,6 +23,6 @@ public sealed class ApiKeyFilter(IOptions<GatewayOptions> options) : IEndpointFi
             ? "You didn't provide an API key. Send it in the Authorization header as 'Bearer YOUR_KEY'."
             : "Incorrect API key provided.";
         var error = new ApiError(StatusCodes.Status401Unauthorized, message, "invalid_request_error", null, "invalid_api_key");
-        return ValueTask.FromResult<object?>(TypedResults.Json(error.ToResponse(), GatewayJsonContext.Default.ErrorResponse, statusCode: error.Status));
+        return ValueTask.FromResult<object?>(TypedResults.Json(error.ToResponse(), GatewayJsonContext.Wire.ErrorResponse, statusCode: error.Status));
     }
 }

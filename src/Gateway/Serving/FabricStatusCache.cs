@@ -8,7 +8,8 @@ namespace Dynamo.Orleans.Gateway.Serving;
 /// </summary>
 public sealed class FabricStatusCache(IGrainFactory grains, IOptions<GatewayOptions> options)
 {
-    private (FabricStatus Status, DateTime At)? latest;
+    // A reference, swapped whole: readers on other threads never see a status paired with another fetch's time.
+    private volatile Snapshot? latest;
     private Task<FabricStatus>? refreshing;
     private readonly Lock gate = new();
 
@@ -38,7 +39,7 @@ public sealed class FabricStatusCache(IGrainFactory grains, IOptions<GatewayOpti
         try
         {
             var status = await grains.GetGrain<IFabricStatusGrain>(0).GetStatus();
-            latest = (status, DateTime.UtcNow);
+            latest = new Snapshot(status, DateTime.UtcNow);
             return status;
         }
         finally
@@ -46,4 +47,6 @@ public sealed class FabricStatusCache(IGrainFactory grains, IOptions<GatewayOpti
             lock (gate) refreshing = null;
         }
     }
+
+    private sealed record Snapshot(FabricStatus Status, DateTime At);
 }

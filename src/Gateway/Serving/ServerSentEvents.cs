@@ -31,18 +31,35 @@ public static class ServerSentEvents
         {
             await writeEvents();
         }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        catch (Exception) when (http.RequestAborted.IsCancellationRequested)
         {
-            return; // the client left; its sequence is cancelled with the request
+            return; // the client left (a write or the sequence saw it); its sequence is cancelled with the request
         }
         catch (Exception e)
         {
             var error = ApiErrorFilter.Map(e);
             logger.LogWarning(e, "Stream {Path} failed after it started: {Message}", http.Request.Path, error.Message);
-            await WriteAsync(http, error.ToResponse(), GatewayJsonContext.Default.ErrorResponse);
+            if (!await TryWriteAsync(http, () => WriteAsync(http, error.ToResponse(), GatewayJsonContext.Wire.ErrorResponse))) return;
         }
-        await response.Body.WriteAsync(Done, http.RequestAborted);
-        await response.Body.FlushAsync(http.RequestAborted);
+        await TryWriteAsync(http, async () =>
+        {
+            await response.Body.WriteAsync(Done, http.RequestAborted);
+            await response.Body.FlushAsync(http.RequestAborted);
+        });
+    }
+
+    /// <summary>A write that may meet a client already gone: that is the end of the stream, not an error.</summary>
+    private static async Task<bool> TryWriteAsync(HttpContext http, Func<Task> write)
+    {
+        try
+        {
+            await write();
+            return true;
+        }
+        catch (Exception) when (http.RequestAborted.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     public static async Task WriteAsync<T>(HttpContext http, T value, JsonTypeInfo<T> type)

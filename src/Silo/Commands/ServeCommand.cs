@@ -15,31 +15,40 @@ namespace Dynamo.Orleans.Silo.Commands;
 /// <summary>
 /// <c>dynamo serve</c>: one silo of the fabric. With no arguments, the all-in-one server: every role, localhost
 /// clustering, the embedded default model. Settings come from appsettings.json, DYNAMO_-prefixed environment variables
-/// ("Fabric" section) and, last and strongest, these options.
+/// ("Fabric" and "Gateway" sections) and, last and strongest, these options. The OpenAI-compatible HTTP API runs in the
+/// same process (127.0.0.1:8000 unless the silo joins another with --primary); <c>--role gateway</c> runs only that API,
+/// as an Orleans client of the cluster.
 /// </summary>
 internal static class ServeCommand
 {
     public static Command Create()
     {
         var model = new ModelOptions();
-        var role = new Option<string>("--role") { Description = "all, prefill, decode or none", DefaultValueFactory = _ => "all" };
+        var role = new Option<string>("--role") { Description = "all, prefill, decode, none, or gateway (only the HTTP API, as a client of the cluster)", DefaultValueFactory = _ => "all" };
         var siloPort = new Option<int>("--silo-port") { Description = "silo-to-silo port", DefaultValueFactory = _ => 11111 };
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Orleans client gateway port", DefaultValueFactory = _ => 30000 };
-        var primary = new Option<string?>("--primary") { Description = "host:port of the primary silo to join (omit on the primary itself)" };
+        var primary = new Option<string?>("--primary") { Description = "host:port of the primary silo to join (omit on the primary itself); with --role gateway, a silo's client gateway endpoint (its --gateway-port)" };
         var clusterId = new Option<string>("--cluster-id") { DefaultValueFactory = _ => "dynamo" };
         var dataPlanePort = new Option<int>("--data-plane-port") { Description = "KV data-plane TCP port (0: any free port)", DefaultValueFactory = _ => 0 };
         var transport = new Option<string>("--kv-transport") { Description = "auto (by locality), inprocess, sharedmemory or tcp", DefaultValueFactory = _ => "auto" };
         var threshold = new Option<int?>("--disaggregation-threshold") { Description = "prompts with fewer tokens prefill on the decode worker" };
         var kvBlocks = new Option<int?>("--kv-blocks") { Description = "KV cache size in blocks (default: from --kv-cache-mb)" };
         var kvMegabytes = new Option<int?>("--kv-cache-mb") { Description = "KV cache memory budget in MiB (default 512)" };
+        var httpPort = new Option<int?>("--http-port") { Description = $"OpenAI-compatible API on 127.0.0.1 (default {HttpGatewayHosting.DefaultPort}, none on a silo joining with --primary; 0: no HTTP)" };
+        var gatewayPorts = new Option<string?>("--gateway-ports") { Description = "with --role gateway: comma-separated client gateway ports of silos on this host (default 30000)" };
+        var apiKey = new Option<string?>("--api-key") { Description = "require 'Authorization: Bearer <key>' on /v1 (default: no key)" };
 
         var command = new Command("serve", "Run a silo: all roles in one process by default.");
         model.AddTo(command);
-        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, dataPlanePort, transport, threshold, kvBlocks, kvMegabytes })
+        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, dataPlanePort, transport, threshold, kvBlocks, kvMegabytes, httpPort, gatewayPorts, apiKey })
             command.Options.Add(o);
 
         command.SetAction(async (result, cancellationToken) => await CommandErrors.Run(async () =>
         {
+            if (string.Equals(result.GetValue(role), HttpGatewayHosting.Role, StringComparison.OrdinalIgnoreCase))
+                return await HttpGatewayHosting.RunClientAsync(result.GetValue(primary) is { } g ? ParseEndpoint(g) : null,
+                    HttpGatewayHosting.ParsePorts(result.GetValue(gatewayPorts)), result.GetValue(clusterId)!,
+                    result.GetValue(httpPort) ?? HttpGatewayHosting.DefaultPort, result.GetValue(apiKey), cancellationToken);
             var roles = WorkerRoles.Parse(result.GetValue(role));
             KvTransportKind? forced = result.GetValue(transport)!.ToLowerInvariant() switch
             {
@@ -80,8 +89,12 @@ internal static class ServeCommand
             using var host = builder.Build();
             await host.StartAsync(cancellationToken);
             var dataPlane = host.Services.GetRequiredService<KvDataPlaneServer>();
+            // A silo that joins a cluster serves HTTP only when asked: the primary (or a gateway process) usually does.
+            var port = result.GetValue(httpPort) ?? (primaryEndpoint is null ? HttpGatewayHosting.DefaultPort : 0);
+            await using var http = await HttpGatewayHosting.StartBesideSiloAsync(host, builder.Configuration, port, result.GetValue(apiKey), cancellationToken);
             Console.WriteLine($"dynamo serve: ready (roles {WorkerRoles.Format(roles)}, silo port {result.GetValue(siloPort)}, " +
-                              $"gateway port {result.GetValue(gatewayPort)}, data plane {dataPlane.Endpoint})");
+                              $"gateway port {result.GetValue(gatewayPort)}, data plane {dataPlane.Endpoint}" +
+                              (http is null ? ", no HTTP API" : $", OpenAI API at {string.Join(" ", http.Addresses)}v1") + ")");
             await host.WaitForShutdownAsync(cancellationToken);
             return 0;
         }));

@@ -1,0 +1,76 @@
+using System.Net;
+using Dynamo.Orleans.Client;
+using Dynamo.Orleans.Gateway.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using GatewayOptions = Dynamo.Orleans.Gateway.GatewayOptions; // Orleans.Configuration has a GatewayOptions of its own (the silo client gateway)
+
+namespace Dynamo.Orleans.Silo.Commands;
+
+/// <summary>
+/// The OpenAI-compatible HTTP front of <c>dynamo serve</c>: beside a silo (over the silo's own grain factory), or alone
+/// with <c>--role gateway</c> as an Orleans client of a cluster that runs in other processes.
+/// </summary>
+internal static class HttpGatewayHosting
+{
+    public const string Role = "gateway";
+    public const int DefaultPort = 8000;
+
+    /// <summary>Starts the HTTP front over a silo's grain factory, or returns null when <paramref name="port"/> is 0.</summary>
+    public static async Task<GatewayServer?> StartBesideSiloAsync(IHost silo, IConfiguration configuration, int port, string? apiKey, CancellationToken cancellationToken)
+    {
+        if (port == 0) return null;
+        return await GatewayServer.StartAsync(silo.Services.GetRequiredService<IGrainFactory>(), o => Configure(o, configuration, port, apiKey),
+                                              cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// Only the HTTP front: an Orleans client of the cluster, reaching it through <paramref name="primary"/> (a silo's
+    /// client gateway endpoint, its --gateway-port) or through local silos' <paramref name="gatewayPorts"/>.
+    /// </summary>
+    public static async Task<int> RunClientAsync(IPEndPoint? primary, IReadOnlyList<int> gatewayPorts, string clusterId, int port, string? apiKey,
+                                                 CancellationToken cancellationToken)
+    {
+        if (port == 0) throw new ArgumentException("--role gateway needs an HTTP port: --http-port must not be 0");
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddEnvironmentVariables("DYNAMO_");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Dynamo", LogLevel.Information);
+        builder.UseOrleansClient(client =>
+        {
+            if (primary is not null)
+            {
+                client.UseStaticClustering(primary);
+                client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, "dynamo"));
+            }
+            else client.UseLocalhostClustering(gatewayPorts.ToArray(), serviceId: "dynamo", clusterId: clusterId);
+            client.AddDynamoClient();
+        });
+        using var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        await using (var http = await GatewayServer.StartAsync(host.Services.GetRequiredService<IClusterClient>(),
+                         o => Configure(o, builder.Configuration, port, apiKey), cancellationToken: cancellationToken))
+        {
+            var cluster = primary?.ToString() ?? "localhost gateway ports " + string.Join(",", gatewayPorts);
+            Console.WriteLine($"dynamo serve: ready (role gateway, cluster via {cluster}, OpenAI API at {string.Join(" ", http.Addresses)}v1)");
+            await host.WaitForShutdownAsync(cancellationToken);
+        }
+        return 0;
+    }
+
+    /// <summary>The "Gateway" configuration section first, then the command line.</summary>
+    private static void Configure(GatewayOptions options, IConfiguration configuration, int port, string? apiKey)
+    {
+        configuration.GetSection(GatewayOptions.SectionName).Bind(options);
+        options.Urls = $"http://127.0.0.1:{port}";
+        if (apiKey is { Length: > 0 }) options.ApiKey = apiKey;
+    }
+
+    public static IReadOnlyList<int> ParsePorts(string? text) => text is null
+        ? [30000]
+        : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+              .Select(p => int.TryParse(p, out var port) && port is > 0 and < 65536 ? port : throw new ArgumentException($"--gateway-ports: '{p}' is not a port"))
+              .ToList();
+}
