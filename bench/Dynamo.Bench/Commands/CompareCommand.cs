@@ -21,16 +21,19 @@ internal static class CompareCommand
         var model = new Option<string>("--model") { Description = "benchmark model: tiny or tinyllama:LAYERS", DefaultValueFactory = _ => "tinyllama:2" };
         var cache = new Option<string>("--model-cache") { Description = "folder of generated benchmark models", DefaultValueFactory = _ => BenchModel.DefaultCacheFolder() };
         var dynamo = new Option<string?>("--dynamo") { Description = "dynamo.dll or executable (default: src/Silo's build output)" };
-        var deployments = new Option<string>("--deployments") { Description = "comma list of aggregated, disaggregated, all-in-one", DefaultValueFactory = _ => "aggregated,disaggregated,all-in-one" };
+        var deployments = new Option<string>("--deployments")
+        {
+            Description = "comma list of aggregated, disaggregated, disaggregated@THRESHOLD (prompts shorter than THRESHOLD prefill on the decode worker), all-in-one",
+            DefaultValueFactory = _ => "aggregated,disaggregated,all-in-one",
+        };
         var cores = new Option<string>("--cores") { Description = "cores the two workers are pinned to", DefaultValueFactory = _ => "0,1" };
         var workerArgs = new Option<string[]>("--worker-arg") { Description = "extra argument for worker silos (repeat), e.g. --worker-arg=--kv-transport --worker-arg=sharedmemory", AllowMultipleArgumentsPerToken = false };
         var primaryRole = new Option<string>("--primary-role") { Description = "--role value of the HTTP-only primary", DefaultValueFactory = _ => "none" };
         var startSeconds = new Option<double>("--start-timeout-seconds") { DefaultValueFactory = _ => 240.0 };
-        var threshold = new Option<int?>("--disaggregation-threshold") { Description = "disaggregated deployment: prompts shorter than this prefill on the decode worker (default: dynamo's)" };
         var command = new Command(name, description);
         workload.AddTo(command);
         output.AddTo(command);
-        foreach (var o in new Option[] { model, cache, dynamo, deployments, cores, workerArgs, primaryRole, startSeconds, threshold }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, cache, dynamo, deployments, cores, workerArgs, primaryRole, startSeconds }) command.Options.Add(o);
 
         command.SetAction(async (r, cancellationToken) => await BenchErrors.Run(async () =>
         {
@@ -44,11 +47,13 @@ internal static class CompareCommand
             var folder = benchModel.EnsureWritten(r.GetValue(cache)!);
             var coreList = r.GetValue(cores)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(c => int.Parse(c, NumberStyles.None, CultureInfo.InvariantCulture)).ToList();
-            var settings = new ServeSettings(folder, coreList, r.GetValue(workerArgs) ?? [], r.GetValue(threshold), r.GetValue(primaryRole)!);
+            var settings = new ServeSettings(folder, coreList, r.GetValue(workerArgs) ?? [], r.GetValue(primaryRole)!);
             var plans = r.GetValue(deployments)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(d => d switch
             {
                 "aggregated" => DeploymentPlan.Aggregated(settings),
                 "disaggregated" => DeploymentPlan.Disaggregated(settings),
+                _ when d.StartsWith("disaggregated@", StringComparison.Ordinal) &&
+                       int.TryParse(d["disaggregated@".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out int t) => DeploymentPlan.Disaggregated(settings, t),
                 "all-in-one" => DeploymentPlan.AllInOne(settings),
                 _ => throw new ArgumentException($"--deployments: '{d}' is not aggregated, disaggregated or all-in-one"),
             }).ToList();
@@ -92,8 +97,8 @@ internal static class CompareCommand
                 Console.Error.WriteLine($"dynamo-bench: stopped {plan.Name}");
             }
 
-            var comparisons = DeploymentComparison.Between(points, "aggregated", "disaggregated")
-                .Concat(DeploymentComparison.Between(points, "aggregated", "all-in-one")).ToList();
+            var comparisons = plans.Where(p => p.Name != "aggregated")
+                .SelectMany(p => DeploymentComparison.Between(points, "aggregated", p.Name)).ToList();
             var result = new ServingResult(CommandLineText.Of(args), DateTime.UtcNow, MachineDescription.Current(), benchModel.Describe(),
                 workload.Build(r, levels[0]).Describe() + $" (decode concurrency swept over {string.Join(", ", levels)})", sla,
                 plans.Select(p => new DeploymentDescription(p.Name, p.Description, p.WorkerCores,

@@ -33,11 +33,16 @@ public sealed record DeploymentPlan(string Name, string Description, int HttpPor
                               $"`--disaggregation-threshold {NeverDisaggregate}` on every silo so that each worker prefills its own sequences", s, ["all", "all"],
                 [ThresholdOption, NeverDisaggregate]);
 
-    /// <summary>One prefill worker and one decode worker, one core each: the KV cache is handed from one to the other.</summary>
-    public static DeploymentPlan Disaggregated(ServeSettings s) =>
-        Cluster("disaggregated", "primary (no worker role, HTTP) + `--role prefill` worker + `--role decode` worker, `--threads 1`, one core each" +
-                                 (s.DisaggregationThreshold is { } threshold ? $"; `--disaggregation-threshold {threshold}` on every silo" : "; dynamo's default disaggregation threshold"), s, ["prefill", "decode"],
-                s.DisaggregationThreshold is { } t ? [ThresholdOption, Text(t)] : []);
+    /// <summary>
+    /// One prefill worker and one decode worker, one core each: the KV cache is handed from one to the other. With a
+    /// <paramref name="threshold"/> (set on all its silos, since sequence grains decide and may live on any of them) it is
+    /// named <c>disaggregated-tN</c>, so that variants can be compared in one run.
+    /// </summary>
+    public static DeploymentPlan Disaggregated(ServeSettings s, int? threshold = null) =>
+        Cluster(threshold is null ? "disaggregated" : $"disaggregated-t{threshold}",
+                "primary (no worker role, HTTP) + `--role prefill` worker + `--role decode` worker, `--threads 1`, one core each" +
+                (threshold is { } t ? $"; `--disaggregation-threshold {t}` on every silo (shorter prompts prefill on the decode worker)" : "; dynamo's default disaggregation threshold"),
+                s, ["prefill", "decode"], threshold is { } n ? [ThresholdOption, Text(n)] : []);
 
     private const string ThresholdOption = "--disaggregation-threshold";
 

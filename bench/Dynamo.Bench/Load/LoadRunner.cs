@@ -9,10 +9,14 @@ namespace Dynamo.Orleans.Bench.Load;
 /// Drives one workload against one endpoint: the warm-up sessions first (recorded, never summarised), then every class at
 /// once — closed loops keep their users busy, Poisson classes start sessions at exponential gaps whatever the latency.
 /// Background classes keep going until the foreground classes have finished, then stop issuing and drain. The whole run
-/// is bounded by <paramref name="deadline"/>; requests cut by it are recorded as lost.
+/// is bounded by <paramref name="deadline"/> and ends early when the server fails every request; requests cut
+/// by either are recorded as lost.
 /// </summary>
 public sealed class LoadRunner(CompletionEndpoint endpoint, string model, TimeSpan deadline)
 {
+    /// <summary>This many failures in a row end the point: the deployment is down, not slow.</summary>
+    public const int ConsecutiveFailureLimit = 16;
+
     public async Task<IReadOnlyList<RequestRecord>> RunAsync(Workload workload, RequestLog log, CancellationToken cancellationToken)
     {
         var records = new ConcurrentBag<RequestRecord>();
@@ -21,6 +25,7 @@ public sealed class LoadRunner(CompletionEndpoint endpoint, string model, TimeSp
         bounded.CancelAfter(deadline);
         var clock = Stopwatch.StartNew();
         int foreground = workload.Classes.Where(c => !c.Background).Sum(c => c.Sessions * c.Turns);
+        int consecutiveFailures = 0;
         await using (var progress = new LoadProgress(log.Label, foreground))
         {
             async Task RunSession(int classIndex, int session, bool warmup)
@@ -30,6 +35,14 @@ public sealed class LoadRunner(CompletionEndpoint endpoint, string model, TimeSp
                 {
                     progress.Started();
                     var record = await endpoint.CompleteAsync(request, model, clock, bounded.Token);
+                    if (record.Succeeded) Interlocked.Exchange(ref consecutiveFailures, 0);
+                    else if (Interlocked.Increment(ref consecutiveFailures) == ConsecutiveFailureLimit && !bounded.IsCancellationRequested)
+                    {
+                        // A server that fails everything answers in microseconds: without this, closed-loop users would
+                        // spin thousands of doomed requests until the deadline.
+                        Console.Error.WriteLine($"dynamo-bench: {log.Label}: {ConsecutiveFailureLimit} requests in a row failed (last: {record.Error}); stopping this point");
+                        await bounded.CancelAsync();
+                    }
                     progress.Finished(record.OutputTokens, !record.Succeeded, !warmup && !cls.Background);
                     records.Add(record);
                     log.Append(record);

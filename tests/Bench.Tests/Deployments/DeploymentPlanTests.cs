@@ -67,5 +67,8 @@ public sealed class DeploymentPlanTests
         Assert.All(DeploymentPlan.Disaggregated(Settings).Processes, p => Assert.DoesNotContain("--disaggregation-threshold", p.Arguments));
         Assert.Equal((2, 2), (DeploymentPlan.Aggregated(Settings).PrefillWorkers, DeploymentPlan.Aggregated(Settings).DecodeWorkers));
         Assert.Equal((1, 1), (DeploymentPlan.Disaggregated(Settings).PrefillWorkers, DeploymentPlan.Disaggregated(Settings).DecodeWorkers));
+        var variant = DeploymentPlan.Disaggregated(Settings, threshold: 256);
+        Assert.Equal("disaggregated-t256", variant.Name);
+        Assert.All(variant.Processes, p => Assert.Equal("256", After(p.Arguments, "--disaggregation-threshold")));
     }
 }

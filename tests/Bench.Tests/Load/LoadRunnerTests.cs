@@ -59,4 +59,22 @@ public sealed class LoadRunnerTests
             for (int k = 1; k < turns.Count; k++) Assert.True(turns[k].StartS >= turns[k - 1].EndS);
         }
     }
+
+    [Fact]
+    public async Task A_server_that_fails_every_request_ends_the_point_instead_of_being_hammered()
+    {
+        await using var server = new SseTestServer(async (_, response) =>
+        {
+            response.StatusCode = 503;
+            await response.OutputStream.WriteAsync("""{"error":{"message":"no decode worker"}}"""u8.ToArray());
+        });
+        using var endpoint = new CompletionEndpoint(server.BaseAddress, TimeSpan.FromSeconds(30));
+        var workload = new Workload("down", [new TrafficClass("requests", new Arrival.Concurrency(4), new LengthDistribution.Fixed(4), new LengthDistribution.Fixed(4), Sessions: 100_000)]);
+        using var log = new RequestLog(null, "down");
+
+        var records = await new LoadRunner(endpoint, "m", TimeSpan.FromSeconds(60)).RunAsync(workload, log, CancellationToken.None);
+
+        Assert.All(records, r => Assert.False(r.Succeeded));
+        Assert.InRange(records.Count, LoadRunner.ConsecutiveFailureLimit, LoadRunner.ConsecutiveFailureLimit + 8); // the users in flight finish, none start
+    }
 }
