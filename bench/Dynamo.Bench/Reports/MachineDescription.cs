@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Dynamo.Orleans.Bench.Reports;
 
 /// <summary>The machine a result was measured on: without it, a latency number means nothing.</summary>
-public sealed record MachineDescription(string Cpu, int Cores, double MemoryGiB, string Os, string Dotnet)
+public sealed record MachineDescription(string Cpu, int Cores, double MemoryGib, string Os, string Dotnet)
 {
     public static MachineDescription Current()
     {
@@ -21,5 +21,5 @@ public sealed record MachineDescription(string Cpu, int Cores, double MemoryGiB,
                    RuntimeInformation.OSDescription, Environment.Version.ToString());
     }
 
-    public override string ToString() => $"{Cpu}, {Cores} cores, {MemoryGiB:F0} GiB; {Os}; .NET {Dotnet}";
+    public override string ToString() => $"{Cpu}, {Cores} cores, {MemoryGib:F0} GiB; {Os}; .NET {Dotnet}";
 }
