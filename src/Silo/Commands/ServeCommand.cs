@@ -75,7 +75,9 @@ internal static class ServeCommand
                     fabric.Engine.Model = engine.Model ?? fabric.Engine.Model;
                     fabric.Engine.Device = engine.Device;
                     fabric.Engine.DType = engine.DType;
-                    fabric.Engine.Threads = engine.Threads ?? fabric.Engine.Threads;
+                    // All cores but one by default: Orleans' messaging and membership (and the HTTP gateway) need a core, and a
+                    // silo whose engine took every core missed its liveness deadlines under load (docs/BENCH.md).
+                    fabric.Engine.Threads = engine.Threads ?? fabric.Engine.Threads ?? Math.Max(1, Environment.ProcessorCount - 1);
                     if (result.GetValue(kvBlocks) is { } blocks) fabric.Engine.KvCacheBlocks = blocks;
                     if (result.GetValue(kvMegabytes) is { } mb) fabric.Engine.KvCacheBytes = mb * 1024L * 1024;
                     if (result.GetValue(threshold) is { } t) fabric.DisaggregationThreshold = t;
