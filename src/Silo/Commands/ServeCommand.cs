@@ -30,6 +30,7 @@ internal static class ServeCommand
         var primary = new Option<string?>("--primary") { Description = "host:port of the primary silo to join (omit on the primary itself); with --role gateway, a silo's client gateway endpoint (its --gateway-port)" };
         var clusterId = new Option<string>("--cluster-id") { DefaultValueFactory = _ => "dynamo" };
         var dataPlanePort = new Option<int>("--data-plane-port") { Description = "KV data-plane TCP port (0: any free port)", DefaultValueFactory = _ => 0 };
+        var dataPlaneAddress = new Option<string?>("--data-plane-address") { Description = "address the KV data plane listens on and peers dial (default 127.0.0.1; set a routable one across hosts)" };
         var transport = new Option<string>("--kv-transport") { Description = "auto (by locality), inprocess, sharedmemory or tcp", DefaultValueFactory = _ => "auto" };
         var threshold = new Option<int?>("--disaggregation-threshold") { Description = "prompts with fewer tokens prefill on the decode worker" };
         var kvBlocks = new Option<int?>("--kv-blocks") { Description = "KV cache size in blocks (default: from --kv-cache-mb)" };
@@ -40,7 +41,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run a silo: all roles in one process by default.");
         model.AddTo(command);
-        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, dataPlanePort, transport, threshold, kvBlocks, kvMegabytes, httpPort, gatewayPorts, apiKey })
+        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, dataPlanePort, dataPlaneAddress, transport, threshold, kvBlocks, kvMegabytes, httpPort, gatewayPorts, apiKey })
             command.Options.Add(o);
 
         command.SetAction(async (result, cancellationToken) => await CommandErrors.Run(async () =>
@@ -85,6 +86,7 @@ internal static class ServeCommand
                 {
                     builder.Configuration.GetSection("Transport").Bind(kv);
                     kv.DataPlanePort = result.GetValue(dataPlanePort);
+                    if (result.GetValue(dataPlaneAddress) is { Length: > 0 } address) kv.DataPlaneAddress = address;
                     kv.ForceTransport = forced ?? kv.ForceTransport;
                 });
             });
