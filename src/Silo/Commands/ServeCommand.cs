@@ -34,6 +34,7 @@ internal static class ServeCommand
         var transport = new Option<string>("--kv-transport") { Description = "auto (by locality), inprocess, sharedmemory or tcp", DefaultValueFactory = _ => "auto" };
         var threshold = new Option<int?>("--disaggregation-threshold") { Description = "prompts with fewer tokens prefill on the decode worker" };
         var kvBlocks = new Option<int?>("--kv-blocks") { Description = "KV cache size in blocks (default: from --kv-cache-mb)" };
+        var maxBatchedTokens = new Option<int?>("--max-batched-tokens") { Description = "token budget of one engine step (prefill chunk size; default 512)" };
         var kvMegabytes = new Option<int?>("--kv-cache-mb") { Description = "KV cache memory budget in MiB (default 512)" };
         var httpPort = new Option<int?>("--http-port") { Description = $"OpenAI-compatible API on 127.0.0.1 (default {HttpGatewayHosting.DefaultPort}, none on a silo joining with --primary; 0: no HTTP)" };
         var gatewayPorts = new Option<string?>("--gateway-ports") { Description = "with --role gateway: comma-separated client gateway ports of silos on this host (default 30000)" };
@@ -41,7 +42,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run a silo: all roles in one process by default.");
         model.AddTo(command);
-        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, dataPlanePort, dataPlaneAddress, transport, threshold, kvBlocks, kvMegabytes, httpPort, gatewayPorts, apiKey })
+        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, dataPlanePort, dataPlaneAddress, transport, threshold, kvBlocks, kvMegabytes, maxBatchedTokens, httpPort, gatewayPorts, apiKey })
             command.Options.Add(o);
 
         command.SetAction(async (result, cancellationToken) => await CommandErrors.Run(async () =>
@@ -82,6 +83,7 @@ internal static class ServeCommand
                     if (result.GetValue(kvBlocks) is { } blocks) fabric.Engine.KvCacheBlocks = blocks;
                     if (result.GetValue(kvMegabytes) is { } mb) fabric.Engine.KvCacheBytes = mb * 1024L * 1024;
                     if (result.GetValue(threshold) is { } t) fabric.DisaggregationThreshold = t;
+                    if (result.GetValue(maxBatchedTokens) is { } budget) fabric.Engine.MaxBatchedTokens = budget;
                 }, kv =>
                 {
                     builder.Configuration.GetSection("Transport").Bind(kv);
