@@ -1,10 +1,8 @@
 namespace Dynamo.Orleans.Kernels.Engine;
 
-/// <summary>Options of one model engine. Bound from configuration ("Engine" section) or set by the command line.</summary>
+/// <summary>Options of one model engine. A silo binds them from the "Fabric:Engine" configuration section; the command line sets them too.</summary>
 public sealed class EngineOptions
 {
-    public const string SectionName = "Engine";
-
     /// <summary>A Hugging Face model folder. Null: the embedded default model (random weights).</summary>
     public string? Model { get; set; }
     /// <summary>"cpu", "cuda" or "cuda:N".</summary>
