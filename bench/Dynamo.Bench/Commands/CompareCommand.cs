@@ -23,7 +23,8 @@ internal static class CompareCommand
         var dynamo = new Option<string?>("--dynamo") { Description = "dynamo.dll or executable (default: src/Silo's build output)" };
         var deployments = new Option<string>("--deployments")
         {
-            Description = "comma list of aggregated, disaggregated, disaggregated@THRESHOLD (prompts shorter than THRESHOLD prefill on the decode worker), all-in-one",
+            Description = "comma list of aggregated, aggregated@chunkN (every worker gets --max-batched-tokens N, N >= 64), disaggregated (dynamo's default threshold), " +
+                          "disaggregated@THRESHOLD (prompts shorter than THRESHOLD prefill on the decode worker), all-in-one",
             DefaultValueFactory = _ => "aggregated,disaggregated,all-in-one",
         };
         var cores = new Option<string>("--cores") { Description = "cores the two workers are pinned to", DefaultValueFactory = _ => "0,1" };
@@ -48,15 +49,8 @@ internal static class CompareCommand
             var coreList = r.GetValue(cores)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(c => int.Parse(c, NumberStyles.None, CultureInfo.InvariantCulture)).ToList();
             var settings = new ServeSettings(folder, coreList, r.GetValue(workerArgs) ?? [], r.GetValue(primaryRole)!);
-            var plans = r.GetValue(deployments)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(d => d switch
-            {
-                "aggregated" => DeploymentPlan.Aggregated(settings),
-                "disaggregated" => DeploymentPlan.Disaggregated(settings),
-                _ when d.StartsWith("disaggregated@", StringComparison.Ordinal) &&
-                       int.TryParse(d["disaggregated@".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out int t) => DeploymentPlan.Disaggregated(settings, t),
-                "all-in-one" => DeploymentPlan.AllInOne(settings),
-                _ => throw new ArgumentException($"--deployments: '{d}' is not aggregated, disaggregated or all-in-one"),
-            }).ToList();
+            var plans = r.GetValue(deployments)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(d => DeploymentPlan.Parse(d, settings)).ToList();
 
             string outFolder = r.GetValue(output.Folder)!, stem = r.GetValue(output.Name)!;
             var recordsPath = Path.Combine(outFolder, $"{stem}-records.jsonl");
@@ -97,8 +91,8 @@ internal static class CompareCommand
                 Console.Error.WriteLine($"dynamo-bench: stopped {plan.Name}");
             }
 
-            var comparisons = plans.Where(p => p.Name != "aggregated")
-                .SelectMany(p => DeploymentComparison.Between(points, "aggregated", p.Name)).ToList();
+            var comparisons = DeploymentPlan.ComparisonPairs(plans.Select(p => p.Name).ToList())
+                .SelectMany(pair => DeploymentComparison.Between(points, pair.Baseline, pair.Candidate)).ToList();
             var result = new ServingResult(CommandLineText.Of(args), DateTime.UtcNow, MachineDescription.Current(), benchModel.Describe(),
                 workload.Build(r, levels[0]).Describe() + $" (decode concurrency swept over {string.Join(", ", levels)})", sla,
                 plans.Select(p => new DeploymentDescription(p.Name, p.Description, p.WorkerCores,

@@ -19,19 +19,31 @@ public sealed record DeploymentPlan(string Name, string Description, int HttpPor
 
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}/");
 
-    /// <summary><c>dynamo serve</c> with its defaults (every role, all cores, in-process KV hand-over) but the benchmark model.</summary>
+    /// <summary><c>dynamo serve</c> with its defaults (every role, engine threads = cores − 1, in-process KV hand-over) but the benchmark model.</summary>
     public static DeploymentPlan AllInOne(ServeSettings s)
     {
         var ports = FreePorts.Take(3);
-        return new("all-in-one", "one `dynamo serve` process, every role, default threads (all cores)", ports[2], Environment.ProcessorCount,
+        return new("all-in-one", "one `dynamo serve` process, every role, default engine threads (cores − 1)", ports[2], Environment.ProcessorCount,
             [new("all-in-one", [.. s.ModelArguments, .. Ports(ports[0], ports[1]), s.HttpPortOption, Text(ports[2])], null)], 1, 1);
     }
 
-    /// <summary>Two workers that each prefill and decode, one core each, behind a primary that only routes and serves HTTP.</summary>
-    public static DeploymentPlan Aggregated(ServeSettings s) =>
-        Cluster("aggregated", "primary (no worker role, HTTP) + 2 × `--role all` workers, `--threads 1`, one core each; " +
-                              $"`--disaggregation-threshold {NeverDisaggregate}` on every silo so that each worker prefills its own sequences", s, ["all", "all"],
-                [ThresholdOption, NeverDisaggregate]);
+    /// <summary>
+    /// Two workers that each prefill and decode, one core each, behind a primary that only routes and serves HTTP. With
+    /// <paramref name="maxBatchedTokens"/> every worker gets <c>--max-batched-tokens N</c> (a smaller step budget: a long
+    /// prompt's prefill is cut into shorter chunks, so each stall of the decode batch sharing its step is shorter) and the
+    /// deployment is named <c>aggregated-chunkN</c>.
+    /// </summary>
+    public static DeploymentPlan Aggregated(ServeSettings s, int? maxBatchedTokens = null)
+    {
+        if (maxBatchedTokens is < MinBatchedTokens)
+            throw new ArgumentException($"aggregated@chunk{maxBatchedTokens}: the step budget must be at least {MinBatchedTokens} (the engine's MaxNumSeqs, so every running sequence can decode each step)");
+        return Cluster(maxBatchedTokens is { } n ? $"aggregated-chunk{n}" : "aggregated",
+                "primary (no worker role, HTTP) + 2 × `--role all` workers, `--threads 1`, one core each; " +
+                $"`--disaggregation-threshold {NeverDisaggregate}` on every silo so that each worker prefills its own sequences" +
+                (maxBatchedTokens is { } m ? $"; `--max-batched-tokens {m}` on every worker (prefill chunks of at most {m} tokens)" : "; the engine's default step budget (512 tokens)"),
+                s, ["all", "all"], [ThresholdOption, NeverDisaggregate],
+                maxBatchedTokens is { } b ? [BatchedTokensOption, Text(b)] : []);
+    }
 
     /// <summary>
     /// One prefill worker and one decode worker, one core each: the KV cache is handed from one to the other. With a
@@ -41,12 +53,52 @@ public sealed record DeploymentPlan(string Name, string Description, int HttpPor
     public static DeploymentPlan Disaggregated(ServeSettings s, int? threshold = null) =>
         Cluster(threshold is null ? "disaggregated" : $"disaggregated-t{threshold}",
                 "primary (no worker role, HTTP) + `--role prefill` worker + `--role decode` worker, `--threads 1`, one core each" +
-                (threshold is { } t ? $"; `--disaggregation-threshold {t}` on every silo (shorter prompts prefill on the decode worker)" : "; dynamo's default disaggregation threshold"),
+                (threshold is { } t ? $"; `--disaggregation-threshold {t}` on every silo (shorter prompts prefill on the decode worker)" : "; dynamo's default disaggregation threshold (256)"),
                 s, ["prefill", "decode"], threshold is { } n ? [ThresholdOption, Text(n)] : []);
 
-    private const string ThresholdOption = "--disaggregation-threshold";
+    /// <summary>The engine's default MaxNumSeqs: a smaller step budget is refused by the engine (every running sequence must decode each step).</summary>
+    public const int MinBatchedTokens = 64;
 
-    private static DeploymentPlan Cluster(string name, string description, ServeSettings s, string[] workerRoles, string[] everySilo)
+    /// <summary>
+    /// A <c>--deployments</c> entry: <c>aggregated</c>, <c>aggregated@chunkN</c>, <c>disaggregated</c> (dynamo's default
+    /// threshold), <c>disaggregated@N</c> or <c>all-in-one</c>.
+    /// </summary>
+    public static DeploymentPlan Parse(string text, ServeSettings s)
+    {
+        const string chunk = "aggregated@chunk", disaggregated = "disaggregated@";
+        return text switch
+        {
+            "aggregated" => Aggregated(s),
+            "disaggregated" => Disaggregated(s),
+            "all-in-one" => AllInOne(s),
+            _ when text.StartsWith(chunk, StringComparison.Ordinal) && Number(text[chunk.Length..]) is { } n => Aggregated(s, n),
+            _ when text.StartsWith(disaggregated, StringComparison.Ordinal) && Number(text[disaggregated.Length..]) is { } t => Disaggregated(s, t),
+            _ => throw new ArgumentException($"--deployments: '{text}' is not aggregated, aggregated@chunkN, disaggregated, disaggregated@N or all-in-one"),
+        };
+
+        static int? Number(string digits) =>
+            int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : null;
+    }
+
+    /// <summary>
+    /// The baselines of a comparison: <c>aggregated</c> and every <c>aggregated-chunkN</c>. Every other deployment is
+    /// compared with each of them; the chunked aggregated variants also with plain <c>aggregated</c>.
+    /// </summary>
+    public static IReadOnlyList<(string Baseline, string Candidate)> ComparisonPairs(IReadOnlyList<string> names)
+    {
+        var pairs = new List<(string, string)>();
+        foreach (var b in names.Where(IsAggregated))
+        foreach (var c in names.Where(c => c != b && (b == "aggregated" || !IsAggregated(c))))
+            pairs.Add((b, c));
+        return pairs;
+
+        static bool IsAggregated(string name) => name == "aggregated" || name.StartsWith("aggregated-chunk", StringComparison.Ordinal);
+    }
+
+    private const string ThresholdOption = "--disaggregation-threshold";
+    private const string BatchedTokensOption = "--max-batched-tokens";
+
+    private static DeploymentPlan Cluster(string name, string description, ServeSettings s, string[] workerRoles, string[] everySilo, string[]? everyWorker = null)
     {
         var ports = FreePorts.Take(3 + 2 * workerRoles.Length);
         int primarySilo = ports[0], http = ports[2];
@@ -59,7 +111,7 @@ public sealed record DeploymentPlan(string Name, string Description, int HttpPor
             var core = s.WorkerCores[i % s.WorkerCores.Count];
             processes.Add(new($"{name}-{workerRoles[i]}-{i}",
                 [.. s.ModelArguments, "--role", workerRoles[i], "--threads", "1", .. Ports(ports[3 + 2 * i], ports[4 + 2 * i]),
-                 "--primary", $"127.0.0.1:{primarySilo}", .. everySilo, .. s.WorkerArguments], core));
+                 "--primary", $"127.0.0.1:{primarySilo}", .. everySilo, .. everyWorker ?? [], .. s.WorkerArguments], core));
         }
         int prefill = workerRoles.Count(r => r is "prefill" or "all"), decode = workerRoles.Count(r => r is "decode" or "all");
         return new(name, description, http, workerRoles.Length, processes, prefill, decode);

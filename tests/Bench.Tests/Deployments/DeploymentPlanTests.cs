@@ -71,4 +71,68 @@ public sealed class DeploymentPlanTests
         Assert.Equal("disaggregated-t256", variant.Name);
         Assert.All(variant.Processes, p => Assert.Equal("256", After(p.Arguments, "--disaggregation-threshold")));
     }
+
+    [Fact]
+    public void Aggregated_at_chunk_gives_every_worker_the_step_budget_and_keeps_the_baseline_otherwise()
+    {
+        var plan = DeploymentPlan.Parse("aggregated@chunk128", Settings);
+
+        Assert.Equal("aggregated-chunk128", plan.Name);
+        Assert.Null(plan.Processes[0].Core);
+        Assert.DoesNotContain("--max-batched-tokens", plan.Processes[0].Arguments);
+        var workers = plan.Processes.Skip(1).ToList();
+        Assert.Equal([0, 1], workers.Select(w => w.Core!.Value));
+        Assert.All(workers, w =>
+        {
+            Assert.Equal("all", After(w.Arguments, "--role"));
+            Assert.Equal("1", After(w.Arguments, "--threads"));
+            Assert.Equal("128", After(w.Arguments, "--max-batched-tokens"));
+            Assert.Equal("sharedmemory", After(w.Arguments, "--kv-transport"));
+        });
+        Assert.All(plan.Processes, p => Assert.Equal(DeploymentPlan.NeverDisaggregate, After(p.Arguments, "--disaggregation-threshold")));
+        Assert.Equal((2, 2, 2), (plan.WorkerCores, plan.PrefillWorkers, plan.DecodeWorkers));
+        Assert.All(DeploymentPlan.Parse("aggregated", Settings).Processes, p => Assert.DoesNotContain("--max-batched-tokens", p.Arguments));
+    }
+
+    [Theory]
+    [InlineData("aggregated", "aggregated")]
+    [InlineData("aggregated@chunk64", "aggregated-chunk64")]
+    [InlineData("aggregated@chunk256", "aggregated-chunk256")]
+    [InlineData("disaggregated", "disaggregated")]
+    [InlineData("disaggregated@32", "disaggregated-t32")]
+    [InlineData("all-in-one", "all-in-one")]
+    public void Deployment_names_parse_to_their_plans(string text, string name) =>
+        Assert.Equal(name, DeploymentPlan.Parse(text, Settings).Name);
+
+    [Fact]
+    public void Disaggregated_means_dynamos_default_threshold_and_at_32_the_old_one()
+    {
+        Assert.All(DeploymentPlan.Parse("disaggregated", Settings).Processes, p => Assert.DoesNotContain("--disaggregation-threshold", p.Arguments));
+        Assert.All(DeploymentPlan.Parse("disaggregated@32", Settings).Processes, p => Assert.Equal("32", After(p.Arguments, "--disaggregation-threshold")));
+    }
+
+    [Theory]
+    [InlineData("aggregated@chunk63")]  // below MaxNumSeqs: the engine would refuse to start
+    [InlineData("aggregated@chunk0")]
+    [InlineData("aggregated@chunk")]
+    [InlineData("aggregated@128")]
+    [InlineData("aggregated@chunk-128")]
+    [InlineData("disaggregated@")]
+    [InlineData("disaggregated@x")]
+    [InlineData("chunked")]
+    public void Malformed_deployment_names_are_refused(string text) =>
+        Assert.Throws<ArgumentException>(() => DeploymentPlan.Parse(text, Settings));
+
+    [Fact]
+    public void Every_deployment_is_compared_with_aggregated_and_the_others_also_with_each_chunked_baseline()
+    {
+        var pairs = DeploymentPlan.ComparisonPairs(["aggregated", "aggregated-chunk128", "disaggregated", "disaggregated-t32", "all-in-one"]);
+
+        Assert.Equal(
+        [
+            ("aggregated", "aggregated-chunk128"), ("aggregated", "disaggregated"), ("aggregated", "disaggregated-t32"), ("aggregated", "all-in-one"),
+            ("aggregated-chunk128", "disaggregated"), ("aggregated-chunk128", "disaggregated-t32"), ("aggregated-chunk128", "all-in-one"),
+        ], pairs);
+        Assert.Equal([("aggregated", "disaggregated")], DeploymentPlan.ComparisonPairs(["aggregated", "disaggregated"]));
+    }
 }
