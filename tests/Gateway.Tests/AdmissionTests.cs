@@ -33,9 +33,10 @@ public sealed class AdmissionTests(GatewayClusterFixture fixture)
             Assert.Equal("server_saturated", (string)error["code"]!);
             Assert.Equal(TimeSpan.FromSeconds(2), response.Headers.RetryAfter!.Delta);
         }
-        // The slot comes back once the first client has gone and its sequence is cancelled.
-        await Eventually.True(async () => (await fixture.Cluster.Client.GetGrain<ISequenceGrain>(id).GetStatus()).State == SequenceState.Cancelled,
-            "the abandoned sequence is cancelled");
+        // The slot comes back once the first client has gone and its sequence has ended. (That a disconnect cancels the
+        // sequence is DisconnectTests' business; here a loaded machine may even let it finish first, which frees the slot too.)
+        await Eventually.True(async () => (await fixture.Cluster.Client.GetGrain<ISequenceGrain>(id).GetStatus()).State
+                is SequenceState.Cancelled or SequenceState.Finished, "the abandoned sequence has ended");
         await Eventually.True(async () => (await http.PostAsJsonAsync("v1/completions", Short)).StatusCode == HttpStatusCode.OK, "a slot is free again");
     }
 
