@@ -36,8 +36,8 @@ public sealed class AdmissionTests(GatewayClusterFixture fixture)
         // The slot comes back once the first client has gone and its sequence has ended. (That a disconnect cancels the
         // sequence is DisconnectTests' business; here a loaded machine may even let it finish first, which frees the slot too.)
         await Eventually.True(async () => (await fixture.Cluster.Client.GetGrain<ISequenceGrain>(id).GetStatus()).State
-                is SequenceState.Cancelled or SequenceState.Finished, "the abandoned sequence has ended");
-        await Eventually.True(async () => (await http.PostAsJsonAsync("v1/completions", Short)).StatusCode == HttpStatusCode.OK, "a slot is free again");
+                is SequenceState.Cancelled or SequenceState.Finished, "the abandoned sequence has ended", timeoutSeconds: 90);
+        await Eventually.True(async () => (await http.PostAsJsonAsync("v1/completions", Short)).StatusCode == HttpStatusCode.OK, "a slot is free again", timeoutSeconds: 90);
     }
 
     [Fact]
