@@ -94,6 +94,9 @@ public sealed class KvDataPlaneServer : IAsyncDisposable
         await _acceptLoop;
         using (cancellationToken.Register(_aborting.Cancel))
             await Task.WhenAll(_connections.Values);
+        // Every connection has ended; their removal continuations may not have run yet, so forget them here.
+        foreach (var (id, connection) in _connections)
+            if (connection.IsCompleted) _connections.TryRemove(id, out _);
         _logger.LogInformation("KV data plane on {Endpoint} stopped", Endpoint);
     }
 
