@@ -24,12 +24,12 @@ public sealed class ModelCatalog
                 return (r.Name, r.Tokenizer, r.ChatTemplate, r.Engine.MaxModelLen);
             }
             var engineOptions = options.Value.Engine;
-            var directory = engineOptions.Model is { Length: > 0 } m ? Path.GetFullPath(m) : DefaultModel.Ensure();
+            var directory = DefaultModel.Or(engineOptions.Model);
             var config = ModelConfig.Load(directory);
             var tokenizer = ModelTokenizer.Load(directory);
             var template = tokenizer.ChatTemplate is { } t ? ChatTemplate.Parse(t) : null;
             var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
-            return (name, tokenizer, template, engineOptions.MaxModelLen ?? Math.Min(config.MaxPositionEmbeddings, 8192));
+            return (name, tokenizer, template, engineOptions.ResolveMaxModelLen(config));
         });
     }
 

@@ -26,18 +26,15 @@ internal sealed record PreparedRequest(IReadOnlyList<int> Prompt, WorkerSampling
         {
             if (messages.Count == 0) throw new RequestValidationException("messages must not be empty", "messages");
             var template = model.ChatTemplate ?? throw new RequestValidationException($"model '{model.Name}' has no chat template: send a prompt instead", "messages");
-            string text;
             try
             {
-                text = template.Render(messages.Select(m => new ChatMessage(m.Role, m.Content)).ToList(), addGenerationPrompt: true,
-                    new Dictionary<string, object?> { ["bos_token"] = model.Tokenizer.BosToken ?? "", ["eos_token"] = model.Tokenizer.EosToken ?? "" });
+                prompt = ChatPrompt.Encode(template, model.Tokenizer, messages.Select(m => new ChatMessage(m.Role, m.Content)).ToList());
             }
             catch (ChatTemplateException e)
             {
                 // e.g. a template that insists on alternating user/assistant roles
                 throw new RequestValidationException($"the model's chat template refused these messages: {e.Message}", "messages");
             }
-            prompt = model.Tokenizer.Encode(text, addSpecialTokens: false);
         }
         else prompt = model.Tokenizer.Encode(r.Prompt!);
         if (prompt.Count == 0) throw new RequestValidationException("the prompt is empty", "prompt");

@@ -26,6 +26,7 @@ public sealed class SequenceGrain(
     private SequenceStatus status = null!;
     private CancellationTokenSource? cancel;
     private int epoch;
+    private SequenceOutput? output;
     // Whether the current route's decode worker has produced a token: tells a failed handoff from a failed decode.
     private bool decodeStarted;
 
@@ -35,7 +36,8 @@ public sealed class SequenceGrain(
         return Task.CompletedTask;
     }
 
-    public Task<SequenceStatus> GetStatus() => Task.FromResult(status);
+    // GeneratedTokens is read off the output when asked rather than copied into the record on every token.
+    public Task<SequenceStatus> GetStatus() => Task.FromResult(status with { GeneratedTokens = output?.Delivered.Count ?? 0 });
 
     public Task Cancel()
     {
@@ -54,7 +56,7 @@ public sealed class SequenceGrain(
         status = status with { State = SequenceState.Prefilling, PromptTokens = prepared.Prompt.Count };
         FabricMetrics.PromptTokens.Add(prepared.Prompt.Count);
         FabricMetrics.InFlight.Add(1);
-        var output = new SequenceOutput(model.Tokenizer, prepared);
+        var output = this.output = new SequenceOutput(model.Tokenizer, prepared);
         var failed = new HashSet<SiloAddress>();
         double lastTokenAt = 0;
         try
@@ -91,7 +93,6 @@ public sealed class SequenceGrain(
                     lastTokenAt = now;
                     output.CachedPromptTokens = status.CachedPromptTokens;
                     var chunk = output.Accept(tokens.Current);
-                    status = status with { GeneratedTokens = output.Delivered.Count };
                     if (chunk is not null) yield return chunk;
                     if (output.Finished) break;
                 }

@@ -30,6 +30,9 @@ public static class DefaultModel
         : Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? Path.Combine(xdg, "dynamo-orleans")
         : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "dynamo-orleans");
 
+    /// <summary>The folder a "model" option names, as a full path; the default model's folder when it names none.</summary>
+    public static string Or(string? model) => model is { Length: > 0 } m ? Path.GetFullPath(m) : Ensure();
+
     /// <summary>Returns the default model's folder, generating it first if needed. Safe when several processes race.</summary>
     public static string Ensure(string? cacheRoot = null)
     {

@@ -26,6 +26,9 @@ public sealed class EngineOptions
     /// <summary>Intra-op threads of the engine's compute. Null: all cores.</summary>
     public int? Threads { get; set; }
 
+    /// <summary>The context window: <see cref="MaxModelLen"/>, else the model's max_position_embeddings capped at 8192.</summary>
+    public int ResolveMaxModelLen(Checkpoints.ModelConfig config) => MaxModelLen ?? Math.Min(config.MaxPositionEmbeddings, 8192);
+
     public void Validate()
     {
         if (BlockSize is < 1 or > 1024) throw new ArgumentException($"BlockSize must be between 1 and 1024, got {BlockSize}");

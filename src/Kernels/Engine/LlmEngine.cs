@@ -40,7 +40,7 @@ public sealed class LlmEngine : IDisposable
         this.eosTokenIds = eosTokenIds.ToHashSet();
         var config = model.Config;
         BlockSize = options.BlockSize;
-        MaxModelLen = Math.Min(options.MaxModelLen ?? Math.Min(config.MaxPositionEmbeddings, 8192), model.MaxPositions);
+        MaxModelLen = Math.Min(options.ResolveMaxModelLen(config), model.MaxPositions);
         long perBlock = KvCache.BytesPerBlock(config.NumHiddenLayers, BlockSize, config.NumKeyValueHeads, config.HeadDim, model.DType);
         long blocks = options.KvCacheBlocks ?? options.KvCacheBytes / perBlock;
         if (blocks < 1)
@@ -253,7 +253,6 @@ public sealed class LlmEngine : IDisposable
         while (!stopping)
         {
             while (commands.TryDequeue(out var command)) command();
-            foreach (var s in live.Values.Where(s => s.CancelRequested).ToList()) End(s, FinishReason.Cancelled);
 
             var plan = scheduler.Schedule();
             foreach (var s in scheduler.Unschedulable) End(s, FinishReason.Length);
@@ -286,9 +285,10 @@ public sealed class LlmEngine : IDisposable
         foreach (var (s, count) in plan)
             slices.Add(new SequenceSlice(s.Tokens.GetRange(s.Computed, count), s.Computed, s.Table.Blocks.ToArray(), s.Computed + count == s.Tokens.Count));
         var batch = ForwardBatch.Build(slices, BlockSize, model.GroupSize, model.Device);
-        var exporting = plan.Where(c => c.Sequence.Export is not null && c.Sequence.Computed + c.Count == c.Sequence.Tokens.Count)
-                            .Select(c => c.Sequence).ToList();
-        var logits = model.Forward(batch, cache, exporting.Count == 0 ? null : layer => ExportLayerGroup(exporting, layer));
+        List<Sequence>? exporting = null; // sequences whose prompt completes in this step and streams its KV out
+        foreach (var (s, count) in plan)
+            if (s.Export is not null && s.Computed + count == s.Tokens.Count) (exporting ??= new()).Add(s);
+        var logits = model.Forward(batch, cache, exporting is null ? null : layer => ExportLayerGroup(exporting, layer));
 
         foreach (var (s, count) in plan)
         {

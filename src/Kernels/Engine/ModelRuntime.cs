@@ -33,7 +33,7 @@ public sealed class ModelRuntime : IDisposable
     public static ModelRuntime Load(EngineOptions options, IProgress<CheckpointLoadProgress>? progress = null)
     {
         options.Validate();
-        var directory = options.Model is { Length: > 0 } m ? Path.GetFullPath(m) : DefaultModel.Ensure();
+        var directory = DefaultModel.Or(options.Model);
         if (!System.IO.Directory.Exists(directory))
             throw new CheckpointException(directory, null, "the model folder does not exist");
         var device = TorchDevice.Resolve(options.Device);
@@ -42,7 +42,7 @@ public sealed class ModelRuntime : IDisposable
         var tokenizer = ModelTokenizer.Load(directory);
         ChatTemplate? template = tokenizer.ChatTemplate is { } source ? ChatTemplate.Parse(source) : null;
         var dtype = ComputeDType.Resolve(options.DType, config, device);
-        int maxModelLen = options.MaxModelLen ?? Math.Min(config.MaxPositionEmbeddings, 8192);
+        int maxModelLen = options.ResolveMaxModelLen(config);
         var model = LlamaModelLoader.Load(checkpoint, dtype, device, maxModelLen);
         var eos = tokenizer.EosTokenIds.Concat(config.EosTokenIds).Distinct();
         return new ModelRuntime(directory, config, tokenizer, template, new LlmEngine(model, options, eos));
@@ -53,14 +53,7 @@ public sealed class ModelRuntime : IDisposable
     {
         if (ChatTemplate is null)
             throw new InvalidOperationException($"model '{Name}' has no chat_template in its tokenizer_config.json: send a plain prompt instead");
-        var variables = new Dictionary<string, object?>
-        {
-            ["bos_token"] = Tokenizer.BosToken ?? "",
-            ["eos_token"] = Tokenizer.EosToken ?? "",
-        };
-        var text = ChatTemplate.Render(messages, addGenerationPrompt, variables);
-        // Templates write BOS themselves (as HF's apply_chat_template does): do not add it twice.
-        return Tokenizer.Encode(text, addSpecialTokens: false);
+        return ChatPrompt.Encode(ChatTemplate, Tokenizer, messages, addGenerationPrompt);
     }
 
     public void Dispose() => Engine.Dispose();

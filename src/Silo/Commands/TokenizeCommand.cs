@@ -17,7 +17,7 @@ internal static class TokenizeCommand
         var command = new Command("tokenize", "Print the token ids of a text.") { model, text, noSpecial, json };
         command.SetAction(result => CommandErrors.Run(() =>
         {
-            var directory = result.GetValue(model) is { Length: > 0 } m ? m : DefaultModel.Ensure();
+            var directory = DefaultModel.Or(result.GetValue(model));
             var tokenizer = ModelTokenizer.Load(directory);
             var ids = tokenizer.Encode(result.GetValue(text)!, addSpecialTokens: !result.GetValue(noSpecial));
             if (!result.GetValue(json))
