@@ -1,5 +1,6 @@
 using Dynamo.Orleans.Gateway.Errors;
 using Dynamo.Orleans.Gateway.Protocol;
+using Dynamo.Orleans.Workers;
 using Dynamo.Orleans.Gateway.Serving;
 using Microsoft.Extensions.Options;
 

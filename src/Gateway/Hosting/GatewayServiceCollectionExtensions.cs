@@ -20,7 +20,12 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(sp => sp.GetRequiredService<IGrainFactory>().Dynamo());
         services.TryAddSingleton<AdmissionGate>();
         services.TryAddSingleton<FabricStatusCache>();
-        services.TryAddSingleton<GatewayMetrics>();
+        services.TryAddSingleton(sp =>
+        {
+            var admission = sp.GetRequiredService<AdmissionGate>();
+            var fabric = sp.GetRequiredService<FabricStatusCache>();
+            return new GatewayMetrics(() => admission.Running, () => admission.Queued, () => fabric.Latest);
+        });
         services.TryAddSingleton<PrometheusExporter>();
         services.TryAddSingleton<SequenceRunner>();
         services.TryAddSingleton<ApiErrorFilter>();

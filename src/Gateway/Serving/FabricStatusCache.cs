@@ -1,3 +1,4 @@
+using Dynamo.Orleans.Workers;
 using Microsoft.Extensions.Options;
 
 namespace Dynamo.Orleans.Gateway.Serving;

@@ -1,5 +1,6 @@
 using Dynamo.Orleans.Grains.Placement;
 using Dynamo.Orleans.Grains.Routing;
+using Dynamo.Orleans.Grains.Models;
 using Dynamo.Orleans.Grains.Sequences;
 using Dynamo.Orleans.Grains.Transfer;
 using Dynamo.Orleans.Grains.Workers;

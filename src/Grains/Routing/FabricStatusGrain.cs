@@ -1,4 +1,4 @@
-using Dynamo.Orleans.Grains.Sequences;
+using Dynamo.Orleans.Grains.Models;
 using Dynamo.Orleans.Workers;
 using Orleans.Concurrency;
 

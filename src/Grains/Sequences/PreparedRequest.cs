@@ -1,3 +1,4 @@
+using Dynamo.Orleans.Grains.Models;
 using Dynamo.Orleans.Grains.Workers;
 using Dynamo.Orleans.Kernels.Templates;
 using Dynamo.Orleans.Workers;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Dynamo.Orleans.Grains.Diagnostics;
+using Dynamo.Orleans.Grains.Models;
 using Dynamo.Orleans.Grains.Placement;
 using Dynamo.Orleans.Grains.Routing;
 using Dynamo.Orleans.Kernels.Tokenization;

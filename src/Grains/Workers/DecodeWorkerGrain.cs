@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Dynamo.Orleans.Grains.Diagnostics;
 using Dynamo.Orleans.Grains.Placement;
-using Dynamo.Orleans.Grains.Sequences;
 using Dynamo.Orleans.Grains.Transfer;
 using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Transfer;

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Dynamo.Orleans.Grains.Placement;
-using Dynamo.Orleans.Grains.Sequences;
 using Dynamo.Orleans.Grains.Transfer;
 using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Kernels.Transfer;

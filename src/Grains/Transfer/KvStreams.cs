@@ -1,6 +1,6 @@
 using Orleans.Runtime;
 
-namespace Dynamo.Orleans.Grains.Sequences;
+namespace Dynamo.Orleans.Grains.Transfer;
 
 /// <summary>The stream a sequence's KV page handles travel on: namespace "kv-pages", key the sequence id.</summary>
 public static class KvStreams

@@ -1,6 +1,4 @@
-using Dynamo.Orleans.Workers;
-
-namespace Dynamo.Orleans;
+namespace Dynamo.Orleans.Workers;
 
 /// <summary>The cluster as a front end needs it: the served model, its context window, and every worker's load.</summary>
 [GenerateSerializer, Immutable]

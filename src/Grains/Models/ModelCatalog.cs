@@ -4,7 +4,7 @@ using Dynamo.Orleans.Kernels.Templates;
 using Dynamo.Orleans.Kernels.Tokenization;
 using Microsoft.Extensions.Options;
 
-namespace Dynamo.Orleans.Grains.Sequences;
+namespace Dynamo.Orleans.Grains.Models;
 
 /// <summary>
 /// What sequence grains need of the model on any silo, worker or not: its name, tokenizer, chat template and context
