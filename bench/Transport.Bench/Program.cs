@@ -17,8 +17,8 @@ await using var dataPlane = new KvDataPlaneServer(wrapped, NullLogger<KvDataPlan
 using var outbox = new KvPageOutbox(dataPlane.Listen(), wrapped, NullLogger<KvPageOutbox>.Instance);
 dataPlane.Start(outbox);
 var inProcess = new InProcessKvTransport(outbox);
-var sharedMemory = new SharedMemoryKvTransport();
-using var tcp = new TcpKvTransport(wrapped, NullLogger<TcpKvTransport>.Instance);
+var sharedMemory = new SharedMemoryKvTransport(outbox, wrapped);
+using var tcp = new TcpKvTransport(outbox, wrapped, NullLogger<TcpKvTransport>.Instance);
 using var loopback = await LoopbackSocketPair.ConnectAsync();
 
 var machine = TransportReport.DescribeMachine(options.SharedMemoryDirectory);
@@ -37,9 +37,9 @@ foreach (int mib in sizesMiB)
     // Each transfer hands its result to the next one, so every repetition moves a fresh tensor the way a worker would.
     async Task Through(IKvTransport transport)
     {
-        var handle = outbox.Offer("bench", 0, "bench", pages, transport.Kind, 1);
+        var handle = transport.Offer(new KvPageOffer("bench", 0, "bench", 1), pages);
         pages = await transport.PullAsync(handle, CancellationToken.None);
-        outbox.Release(handle.LeaseId); // as the decode worker does once it has the pages (a no-op where the pull ended the lease)
+        if (!transport.PullEndsLease) outbox.Release(handle.LeaseId); // as the decode worker does once it has the pages
     }
 
     using var copyTarget = torch.empty(descriptor.Shape, descriptor.ScalarType);

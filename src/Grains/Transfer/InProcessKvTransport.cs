@@ -11,6 +11,11 @@ public sealed class InProcessKvTransport(KvPageOutbox outbox) : IKvTransport
 {
     public KvTransportKind Kind => KvTransportKind.InProcess;
 
+    /// <summary>Taking the tensor out of the producer's outbox ends its lease.</summary>
+    public bool PullEndsLease => true;
+
+    public KvPageHandle Offer(KvPageOffer offer, KvPages pages) => outbox.Lease(offer, pages, Kind);
+
     public Task<KvPages> PullAsync(KvPageHandle handle, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

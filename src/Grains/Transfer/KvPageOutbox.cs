@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
-using System.IO.MemoryMappedFiles;
 using Dynamo.Orleans.Kernels.Transfer;
 using Dynamo.Orleans.Transfer;
 using Microsoft.Extensions.Logging;
@@ -56,9 +55,10 @@ public sealed class KvPageOutbox : IDisposable
 
     /// <summary>
     /// Takes ownership of <paramref name="pages"/> and holds them under a new lease until pulled, released or expired.
-    /// For <see cref="KvTransportKind.SharedMemory"/> the bytes move into a file now and the tensor is freed at once.
+    /// With <paramref name="writeFile"/> (shared memory) the bytes move into the file it writes for the new lease id and
+    /// the tensor is freed at once; the lease then owns the file.
     /// </summary>
-    public KvPageHandle Offer(string sequenceId, int epoch, string workerId, KvPages pages, KvTransportKind transport, int layerGroups)
+    public KvPageHandle Lease(KvPageOffer offer, KvPages pages, KvTransportKind transport, Func<long, ReadOnlySpan<byte>, string>? writeFile = null)
     {
         if (_disposed)
         {
@@ -70,26 +70,21 @@ public sealed class KvPageOutbox : IDisposable
         string? path = null;
         try
         {
-            if (transport == KvTransportKind.SharedMemory)
-            {
-                path = Path.Combine(_options.SharedMemoryDirectory, $"dynamo-kv-{Environment.ProcessId}-{leaseId}.kv");
-                WriteSharedMemoryFile(path, pages.Bytes);
-            }
+            if (writeFile is not null) path = writeFile(leaseId, pages.Bytes);
         }
         catch
         {
             pages.Dispose();
-            if (path is not null) File.Delete(path);
             throw;
         }
 
         var handle = new KvPageHandle
         {
-            SequenceId = sequenceId, LeaseId = leaseId, Epoch = epoch, Transport = transport, Source = Location,
+            SequenceId = offer.SequenceId, LeaseId = leaseId, Epoch = offer.Epoch, Transport = transport, Source = Location,
             SharedMemoryPath = path, LayerStart = d.LayerStart, LayerCount = d.LayerCount, TotalLayers = d.TotalLayers,
-            LayerGroups = layerGroups, TokenCount = d.TokenCount, BlockSize = d.BlockSize, KvHeads = d.KvHeads,
+            LayerGroups = offer.LayerGroups, TokenCount = d.TokenCount, BlockSize = d.BlockSize, KvHeads = d.KvHeads,
             HeadDim = d.HeadDim, DType = d.DType, ByteLength = d.ByteLength,
-            LeaseExpiresUtc = _time.GetUtcNow().UtcDateTime + _options.LeaseTimeout, WorkerId = workerId,
+            LeaseExpiresUtc = _time.GetUtcNow().UtcDateTime + _options.LeaseTimeout, WorkerId = offer.WorkerId,
         };
         KvPages? held = pages;
         if (path is not null)
@@ -157,23 +152,6 @@ public sealed class KvPageOutbox : IDisposable
             _logger.LogWarning("KV lease {LeaseId} of sequence {SequenceId} (epoch {Epoch}, layers {LayerStart}+{LayerCount}, {Bytes} bytes, {Transport}) expired unpulled and was reclaimed",
                 lease.LeaseId, lease.Handle.SequenceId, lease.Handle.Epoch, lease.Handle.LayerStart, lease.Handle.LayerCount, lease.Handle.ByteLength, lease.Handle.Transport);
         }
-    }
-
-    private static unsafe void WriteSharedMemoryFile(string path, ReadOnlySpan<byte> bytes)
-    {
-        // CreateNew: a leftover file with this name belongs to someone else's lease; never overwrite it.
-        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
-        if (bytes.IsEmpty) return;
-        using var map = MemoryMappedFile.CreateFromFile(file, null, bytes.Length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true);
-        using var view = map.CreateViewAccessor(0, bytes.Length, MemoryMappedFileAccess.ReadWrite);
-        byte* p = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-        try
-        {
-            KvPagePrefault.ForWrite(p + view.PointerOffset, bytes.Length);
-            bytes.CopyTo(new Span<byte>(p + view.PointerOffset, bytes.Length));
-        }
-        finally { view.SafeMemoryMappedViewHandle.ReleasePointer(); }
     }
 
     public void Dispose()

@@ -19,11 +19,17 @@ public sealed class KvTransportSelector
         _options = options.Value;
     }
 
-    /// <summary>The transport for pages produced at <paramref name="source"/> and pulled at <paramref name="destination"/>.</summary>
+    /// <summary>How pages produced at <paramref name="source"/> and pulled at <paramref name="destination"/> travel.</summary>
     public KvTransportKind Choose(KvPageLocation source, KvPageLocation destination) =>
         _options.ForceTransport ?? (source.SameProcessAs(destination) ? KvTransportKind.InProcess
             : source.SameHostAs(destination) ? KvTransportKind.SharedMemory
             : KvTransportKind.Tcp);
+
+    /// <summary>The registered transport of <paramref name="kind"/>.</summary>
+    public IKvTransport Get(KvTransportKind kind) =>
+        _transports.TryGetValue(kind, out var transport)
+            ? transport
+            : throw new InvalidOperationException($"No {kind} KV transport is registered here");
 
     /// <summary>The registered transport that can pull <paramref name="handle"/>.</summary>
     public IKvTransport Resolve(KvPageHandle handle) =>

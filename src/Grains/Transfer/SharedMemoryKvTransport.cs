@@ -1,16 +1,42 @@
 using System.IO.MemoryMappedFiles;
 using Dynamo.Orleans.Kernels.Transfer;
 using Dynamo.Orleans.Transfer;
+using Microsoft.Extensions.Options;
 
 namespace Dynamo.Orleans.Grains.Transfer;
 
 /// <summary>
-/// Same host, other process: maps the producer's file read-only, copies it into new pages and deletes the file.
-/// Deleting it is what ends the lease: the producer's outbox sees the file gone and forgets the lease.
+/// Same host, other process. The producer writes each offered layer group into its own file under
+/// <see cref="KvTransportOptions.SharedMemoryDirectory"/> (tmpfs: /dev/shm) and frees the tensor; the consumer maps the
+/// file read-only, copies it into new pages and deletes it. The consumer then releases the lease (batched per handoff);
+/// should that message be lost, the producer's outbox sees the file gone at its next sweep and forgets the lease.
 /// </summary>
-public sealed class SharedMemoryKvTransport : IKvTransport
+public sealed class SharedMemoryKvTransport(KvPageOutbox outbox, IOptions<KvTransportOptions> options) : IKvTransport
 {
+    private readonly string _directory = options.Value.SharedMemoryDirectory;
+
     public KvTransportKind Kind => KvTransportKind.SharedMemory;
+
+    public bool PullEndsLease => false;
+
+    public KvPageHandle Offer(KvPageOffer offer, KvPages pages) => outbox.Lease(offer, pages, Kind, WriteFile);
+
+    private string WriteFile(long leaseId, ReadOnlySpan<byte> bytes)
+    {
+        var path = Path.Combine(_directory, $"dynamo-kv-{Environment.ProcessId}-{leaseId}.kv");
+        // CreateNew: a leftover file with this name belongs to someone else's lease; never overwrite it.
+        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        try
+        {
+            WriteMapped(file, bytes);
+            return path;
+        }
+        catch
+        {
+            File.Delete(path); // half written, and ours: nobody will pull it
+            throw;
+        }
+    }
 
     public Task<KvPages> PullAsync(KvPageHandle handle, CancellationToken cancellationToken)
     {
@@ -45,6 +71,21 @@ public sealed class SharedMemoryKvTransport : IKvTransport
         }
         File.Delete(path);
         return Task.FromResult(pages);
+    }
+
+    private static unsafe void WriteMapped(FileStream file, ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty) return;
+        using var map = MemoryMappedFile.CreateFromFile(file, null, bytes.Length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true);
+        using var view = map.CreateViewAccessor(0, bytes.Length, MemoryMappedFileAccess.ReadWrite);
+        byte* p = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+        try
+        {
+            KvPagePrefault.ForWrite(p + view.PointerOffset, bytes.Length);
+            bytes.CopyTo(new Span<byte>(p + view.PointerOffset, bytes.Length));
+        }
+        finally { view.SafeMemoryMappedViewHandle.ReleasePointer(); }
     }
 
     private static unsafe void CopyMapped(FileStream file, Span<byte> destination)

@@ -11,7 +11,8 @@ using static Dynamo.Orleans.Grains.Transfer.KvDataPlaneProtocol;
 namespace Dynamo.Orleans.Grains.Transfer;
 
 /// <summary>
-/// Other host (or forced): pulls pages from the producer's <see cref="KvDataPlaneServer"/>, receiving at most
+/// Other host (or forced). Offered pages stay in the producer's outbox, served by its <see cref="KvDataPlaneServer"/>;
+/// the consumer pulls them from that server, receiving at most
 /// ChunkBytes per call straight into the new tensor's bytes. Connections are kept alive and pooled per endpoint,
 /// because a decode worker pulls every layer group of every sequence from the same few prefill workers.
 /// </summary>
@@ -25,14 +26,24 @@ public sealed class TcpKvTransport : IKvTransport, IDisposable
     private readonly ILogger<TcpKvTransport> _logger;
     private bool _disposed;
 
-    public TcpKvTransport(IOptions<KvTransportOptions> options, ILogger<TcpKvTransport> logger)
+    private readonly KvPageOutbox _outbox;
+
+    /// <param name="outbox">This silo's outbox: what it offers, its <see cref="KvDataPlaneServer"/> serves.</param>
+    public TcpKvTransport(KvPageOutbox outbox, IOptions<KvTransportOptions> options, ILogger<TcpKvTransport> logger)
     {
+        _outbox = outbox;
         _options = options.Value;
         _logger = logger;
         if (_options.ChunkBytes <= 0) throw new ArgumentOutOfRangeException(nameof(options), _options.ChunkBytes, "ChunkBytes must be positive");
     }
 
     public KvTransportKind Kind => KvTransportKind.Tcp;
+
+    /// <summary>The producer's data plane releases the lease once the receiver acknowledges the last byte.</summary>
+    public bool PullEndsLease => true;
+
+    /// <summary>The pages stay in memory in the outbox, where the data plane reads them straight into the socket.</summary>
+    public KvPageHandle Offer(KvPageOffer offer, KvPages pages) => _outbox.Lease(offer, pages, Kind);
 
     public async Task<KvPages> PullAsync(KvPageHandle handle, CancellationToken cancellationToken)
     {

@@ -29,6 +29,9 @@ public sealed class DecodeWorkerGrain(
         public int Epoch { get; } = epoch;
         public KvImportReservation Reservation { get; } = reservation;
         public HashSet<int> GroupsReceived { get; } = new();
+        /// <summary>Pulled leases the producer still holds (transports whose pull does not end the lease), released together.</summary>
+        public List<long> LeasesToRelease { get; } = new();
+        public string? Producer { get; set; }
         public TaskCompletionSource Complete { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public StreamSubscriptionHandle<KvPageHandle>? Subscription { get; set; }
         public IGrainTimer? Expiry { get; set; }
@@ -71,12 +74,20 @@ public sealed class DecodeWorkerGrain(
         }
         try
         {
-            using var pages = await transports.PullAsync(handle, CancellationToken.None);
+            var transport = transports.Resolve(handle);
+            using var pages = await transport.PullAsync(handle, CancellationToken.None);
             await engine.Runtime.Engine.WriteImportAsync(handoff.Reservation, pages);
-            if (handle.Transport != KvTransportKind.Tcp) // the data plane releases TCP leases itself after the last byte
-                GrainFactory.GetGrain<IPrefillWorkerGrain>(handle.WorkerId).ReleaseLeases([handle.LeaseId]).Ignore();
+            if (!transport.PullEndsLease)
+            {
+                handoff.Producer = handle.WorkerId;
+                handoff.LeasesToRelease.Add(handle.LeaseId);
+            }
             handoff.GroupsReceived.Add(handle.LayerStart);
-            if (handoff.GroupsReceived.Count == handle.LayerGroups) handoff.Complete.TrySetResult();
+            if (handoff.GroupsReceived.Count == handle.LayerGroups)
+            {
+                ReleasePulledLeases(handoff);
+                handoff.Complete.TrySetResult();
+            }
         }
         catch (Exception e)
         {
@@ -90,8 +101,17 @@ public sealed class DecodeWorkerGrain(
         if (!handoffs.TryGetValue(sequenceId, out var handoff) || handoff.Epoch != epoch) return;
         handoffs.Remove(sequenceId);
         handoff.Complete.TrySetCanceled();
+        ReleasePulledLeases(handoff);
         await Close(handoff);
         await engine.Runtime.Engine.CancelImportAsync(handoff.Reservation);
+    }
+
+    /// <summary>One message per handoff gives the producer back every lease it still holds for pages already here.</summary>
+    private void ReleasePulledLeases(Handoff handoff)
+    {
+        if (handoff.Producer is not { } producer || handoff.LeasesToRelease.Count == 0) return;
+        GrainFactory.GetGrain<IPrefillWorkerGrain>(producer).ReleaseLeases([.. handoff.LeasesToRelease]).Ignore();
+        handoff.LeasesToRelease.Clear();
     }
 
     private static async Task Close(Handoff handoff)

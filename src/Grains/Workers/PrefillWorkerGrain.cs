@@ -30,7 +30,7 @@ public sealed class PrefillWorkerGrain(
         int layers = runtime.Config.NumHiddenLayers;
         int groupSize = options.Value.ResolveLayerGroupSize(layers);
         int groups = (layers + groupSize - 1) / groupSize;
-        var transport = transports.Choose(outbox.Location, request.Target);
+        var transport = transports.Get(transports.Choose(outbox.Location, request.Target));
         var stream = this.GetStreamProvider(options.Value.StreamProvider).GetStream<KvPageHandle>(KvStreams.For(request.SequenceId));
 
         // The engine thread only enqueues (it must not wait on Orleans); this turn offers and publishes.
@@ -56,15 +56,16 @@ public sealed class PrefillWorkerGrain(
             // The first token ended the sequence: nobody will pull these pages.
             foreach (var lease in leases) outbox.Release(lease);
         }
-        return new PrefillResult(first.ToWorkerToken(), finish is null, groups, sequence.CachedPromptTokens, transport);
+        return new PrefillResult(first.ToWorkerToken(), finish is null, groups, sequence.CachedPromptTokens, transport.Kind);
     }
 
     private async Task PublishAsync(ChannelReader<KvPages> ready, IAsyncStream<KvPageHandle> stream, PrefillRequest request,
-                                    KvTransportKind transport, int groups, List<long> leases)
+                                    IKvTransport transport, int groups, List<long> leases)
     {
+        var offer = new KvPageOffer(request.SequenceId, request.Epoch, this.GetPrimaryKeyString(), groups);
         await foreach (var pages in ready.ReadAllAsync())
         {
-            var handle = outbox.Offer(request.SequenceId, request.Epoch, this.GetPrimaryKeyString(), pages, transport, groups);
+            var handle = transport.Offer(offer, pages);
             leases.Add(handle.LeaseId);
             try
             {

@@ -21,8 +21,8 @@ internal sealed class KvTransferRig : IAsyncDisposable
         Outbox = new KvPageOutbox(DataPlane.Listen(), wrapped, NullLogger<KvPageOutbox>.Instance);
         DataPlane.Start(Outbox);
         InProcess = new InProcessKvTransport(Outbox);
-        SharedMemory = new SharedMemoryKvTransport();
-        Tcp = new TcpKvTransport(wrapped, NullLogger<TcpKvTransport>.Instance);
+        SharedMemory = new SharedMemoryKvTransport(Outbox, wrapped);
+        Tcp = new TcpKvTransport(Outbox, wrapped, NullLogger<TcpKvTransport>.Instance);
         Selector = new KvTransportSelector([InProcess, SharedMemory, Tcp], wrapped);
     }
 
@@ -44,7 +44,7 @@ internal sealed class KvTransferRig : IAsyncDisposable
     }
 
     public KvPageHandle Offer(KvPages pages, KvTransportKind transport, string sequenceId = "seq-1") =>
-        Outbox.Offer(sequenceId, epoch: 0, workerId: "prefill-0", pages, transport, layerGroups: 1);
+        Transport(transport).Offer(new KvPageOffer(sequenceId, Epoch: 0, WorkerId: "prefill-0", LayerGroups: 1), pages);
 
     public IKvTransport Transport(KvTransportKind kind) => kind switch
     {

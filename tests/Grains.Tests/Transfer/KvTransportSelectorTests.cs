@@ -36,7 +36,8 @@ public sealed class KvTransportSelectorTests
     [Fact]
     public void A_handle_whose_transport_is_not_registered_is_a_clear_error()
     {
-        var shared = new SharedMemoryKvTransport();
+        using var outbox = Outbox();
+        var shared = new SharedMemoryKvTransport(outbox, Options.Create(new KvTransportOptions()));
         var selector = Selector(null, shared);
         var handle = Handle(KvTransportKind.Tcp);
         Assert.Same(shared, selector.Resolve(handle with { Transport = KvTransportKind.SharedMemory }));
@@ -48,13 +49,16 @@ public sealed class KvTransportSelectorTests
     [Fact]
     public async Task The_in_process_transport_refuses_a_handle_from_another_process()
     {
-        using var outbox = new KvPageOutbox(new KvPageLocation(Environment.MachineName, Environment.ProcessId, "127.0.0.1:1"),
-            Options.Create(new KvTransportOptions()), Microsoft.Extensions.Logging.Abstractions.NullLogger<KvPageOutbox>.Instance);
+        using var outbox = Outbox();
         var transport = new InProcessKvTransport(outbox);
         var handle = Handle(KvTransportKind.InProcess) with { Source = outbox.Location with { ProcessId = Environment.ProcessId + 1 } };
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => transport.PullAsync(handle, CancellationToken.None));
         Assert.Contains("42", error.Message);
     }
+
+    private static KvPageOutbox Outbox() =>
+        new(new KvPageLocation(Environment.MachineName, Environment.ProcessId, "127.0.0.1:1"),
+            Options.Create(new KvTransportOptions()), Microsoft.Extensions.Logging.Abstractions.NullLogger<KvPageOutbox>.Instance);
 
     private static KvPageHandle Handle(KvTransportKind transport) => new()
     {
