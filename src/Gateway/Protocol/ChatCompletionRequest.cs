@@ -1,37 +1,14 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Dynamo.Orleans.Gateway.Protocol;
 
-/// <summary>
-/// The body of <c>POST /v1/chat/completions</c>. Fields OpenAI defines that this server cannot honour are read too, so
-/// that a request using them is refused instead of silently served without them; fields nobody defines are ignored.
-/// </summary>
-public sealed record ChatCompletionRequest
+/// <summary>The body of <c>POST /v1/chat/completions</c>: the shared fields plus messages and chat's own options.</summary>
+public sealed record ChatCompletionRequest : GenerationRequest
 {
-    public string? Model { get; init; }
     public IReadOnlyList<ChatMessageInput>? Messages { get; init; }
-    public int? MaxTokens { get; init; }
     public int? MaxCompletionTokens { get; init; }
-    public double? Temperature { get; init; }
-    public double? TopP { get; init; }
-    public long? Seed { get; init; }
-    [JsonConverter(typeof(StopSequencesConverter))]
-    public IReadOnlyList<string>? Stop { get; init; }
     public bool? Logprobs { get; init; }
     public int? TopLogprobs { get; init; }
-    public int? N { get; init; }
-    public double? FrequencyPenalty { get; init; }
-    public double? PresencePenalty { get; init; }
-    public JsonElement? LogitBias { get; init; }
     public JsonElement? Tools { get; init; }
     public JsonElement? ResponseFormat { get; init; }
-    public string? User { get; init; }
-    public bool Stream { get; init; }
-    public StreamOptions? StreamOptions { get; init; }
-
-    // vLLM-style extensions
-    public int? TopK { get; init; }
-    public bool? IgnoreEos { get; init; }
-    public IReadOnlyList<int>? StopTokenIds { get; init; }
 }

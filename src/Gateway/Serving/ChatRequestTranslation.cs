@@ -12,11 +12,6 @@ internal static class ChatRequestTranslation
     public static GenerateRequest ToGenerateRequest(this ChatCompletionRequest r, GatewayOptions options)
     {
         if (r.Messages is not { Count: > 0 } messages) throw ApiError.Invalid("messages must be a non-empty array.", "messages", "missing_required_parameter");
-        ParameterRules.RequireSingleChoice(r.N);
-        ParameterRules.RejectPenalty("frequency_penalty", r.FrequencyPenalty);
-        ParameterRules.RejectPenalty("presence_penalty", r.PresencePenalty);
-        ParameterRules.RejectLogitBias(r.LogitBias);
-        ParameterRules.RequireStreamForStreamOptions(r.Stream, r.StreamOptions);
         if (r.Tools is { ValueKind: System.Text.Json.JsonValueKind.Array } tools && tools.GetArrayLength() > 0)
             throw ApiError.Unsupported("tools", "tools (function calling) are not supported by this server.");
         if (r.ResponseFormat is { ValueKind: System.Text.Json.JsonValueKind.Object } format
@@ -35,22 +30,10 @@ internal static class ChatRequestTranslation
                 throw ApiError.Invalid($"messages[{i}].role '{m.Role}' is not supported: use system, user or assistant.", $"messages[{i}].role");
             turns.Add(new ChatTurn(role, Text(m.Content, i)));
         }
-        // max_completion_tokens is OpenAI's newer name; it wins when both are sent.
-        var (maxParam, maxValue) = r.MaxCompletionTokens is not null ? ("max_completion_tokens", r.MaxCompletionTokens) : ("max_tokens", r.MaxTokens);
-        return new GenerateRequest
-        {
-            Messages = turns,
-            Model = r.Model,
-            MaxTokens = ParameterRules.MaxTokens(maxParam, maxValue, options.DefaultChatMaxTokens),
-            Temperature = r.Temperature ?? 1.0,
-            TopP = r.TopP ?? 1.0,
-            TopK = ParameterRules.TopK(r.TopK),
-            Seed = ParameterRules.Seed(r.Seed),
-            Stop = r.Stop ?? [],
-            StopTokenIds = r.StopTokenIds ?? [],
-            IgnoreEos = r.IgnoreEos ?? false,
-            Logprobs = r.Logprobs == true ? r.TopLogprobs ?? 0 : null,
-        };
+        // max_completion_tokens is OpenAI's newer name; it wins when both are sent. Chat has its own default (an
+        // option): OpenAI's is "until the context ends", which would hold a generation slot for a very long time.
+        var maxTokens = r.MaxCompletionTokens ?? r.MaxTokens ?? options.DefaultChatMaxTokens;
+        return r.TranslateCommonFields(maxTokens) with { Messages = turns, Logprobs = r.Logprobs == true ? r.TopLogprobs ?? 0 : null };
     }
 
     private static string Text(MessageContent? content, int index)

@@ -5,7 +5,7 @@ namespace Dynamo.Orleans.Gateway.Serving;
 
 /// <summary>
 /// The OpenAI parameters both endpoints share, checked the same way: what this server cannot do is refused by name
-/// (400), never ignored. Value ranges the engine owns (temperature, top_p, logprobs...) are left to the sequence grain,
+/// (400), never ignored. Value ranges the engine owns (max_tokens, temperature, top_p, logprobs) are left to the sequence grain,
 /// which reports them as <see cref="RequestValidationException"/> with the parameter's name.
 /// </summary>
 internal static class ParameterRules
@@ -32,12 +32,6 @@ internal static class ParameterRules
     {
         if (!stream && streamOptions is not null)
             throw ApiError.Invalid("stream_options is only allowed when stream is true.", "stream_options");
-    }
-
-    public static int MaxTokens(string param, int? value, int defaultValue)
-    {
-        if (value is { } v && v < 1) throw ApiError.Invalid($"{param} must be at least 1, got {v}.", param);
-        return value ?? defaultValue;
     }
 
     /// <summary>vLLM's top_k: -1 (and 0) mean "no limit".</summary>

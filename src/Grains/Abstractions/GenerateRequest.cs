@@ -6,7 +6,9 @@ public sealed record ChatTurn([property: Id(0)] string Role, [property: Id(1)] s
 
 /// <summary>
 /// One completion request. Give exactly one of <see cref="Prompt"/>, <see cref="PromptTokenIds"/> or <see cref="Messages"/>.
-/// Sampling fields follow OpenAI's meaning; <see cref="Temperature"/> 0 is greedy.
+/// Sampling fields follow OpenAI's meaning; <see cref="Temperature"/> 0 is greedy. A sampling field left null takes the
+/// engine's default (max_tokens 16, temperature 1, top_p 1), and the sequence grain checks every range, naming the
+/// parameter in its <see cref="RequestValidationException"/>.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record GenerateRequest
@@ -14,10 +16,11 @@ public sealed record GenerateRequest
     [Id(0)] public string? Prompt { get; init; }
     [Id(1)] public IReadOnlyList<int>? PromptTokenIds { get; init; }
     [Id(2)] public IReadOnlyList<ChatTurn>? Messages { get; init; }
-    [Id(3)] public int MaxTokens { get; init; } = 16;
-    [Id(4)] public double Temperature { get; init; } = 1.0;
-    [Id(5)] public double TopP { get; init; } = 1.0;
+    [Id(3)] public int? MaxTokens { get; init; }
+    [Id(4)] public double? Temperature { get; init; }
+    [Id(5)] public double? TopP { get; init; }
     [Id(6)] public int TopK { get; init; }
+    /// <summary>Null: the sequence grain picks one (and keeps it across handoffs and re-routes).</summary>
     [Id(7)] public ulong? Seed { get; init; }
     /// <summary>Strings that end the completion; the text stops before them (OpenAI's <c>stop</c>).</summary>
     [Id(8)] public IReadOnlyList<string> Stop { get; init; } = [];

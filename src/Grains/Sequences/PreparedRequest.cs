@@ -1,5 +1,6 @@
 using Dynamo.Orleans.Grains.Models;
 using Dynamo.Orleans.Grains.Workers;
+using Dynamo.Orleans.Kernels.Sampling;
 using Dynamo.Orleans.Kernels.Templates;
 using Dynamo.Orleans.Workers;
 
@@ -13,7 +14,7 @@ internal sealed record PreparedRequest(IReadOnlyList<int> Prompt, WorkerSampling
         int given = (r.Prompt is null ? 0 : 1) + (r.PromptTokenIds is null ? 0 : 1) + (r.Messages is null ? 0 : 1);
         if (given != 1) throw new RequestValidationException("give exactly one of prompt, prompt token ids or messages", "prompt");
         if (r.Model is { Length: > 0 } name && name != model.Name) throw new RequestValidationException($"model '{name}' is not served here; this cluster serves '{model.Name}'", "model");
-        if (r.MaxTokens < 1) throw new RequestValidationException($"max_tokens must be at least 1, got {r.MaxTokens}", "max_tokens");
+        var sampling = ResolveSampling(r);
         if (r.Stop.Count > 4) throw new RequestValidationException("at most 4 stop strings are allowed", "stop");
         IReadOnlyList<int> prompt;
         if (r.PromptTokenIds is { } ids)
@@ -39,23 +40,31 @@ internal sealed record PreparedRequest(IReadOnlyList<int> Prompt, WorkerSampling
         }
         else prompt = model.Tokenizer.Encode(r.Prompt!);
         if (prompt.Count == 0) throw new RequestValidationException("the prompt is empty", "prompt");
-        if (prompt.Count + r.MaxTokens > model.MaxModelLen)
+        if (prompt.Count + sampling.MaxTokens > model.MaxModelLen)
             throw new RequestValidationException(
-                $"this model's context window is {model.MaxModelLen} tokens, but {prompt.Count} prompt tokens plus max_tokens {r.MaxTokens} were requested " +
-                $"({prompt.Count + r.MaxTokens}); shorten the prompt or lower max_tokens", "max_tokens");
-        var sampling = new WorkerSampling
+                $"this model's context window is {model.MaxModelLen} tokens, but {prompt.Count} prompt tokens plus max_tokens {sampling.MaxTokens} were requested " +
+                $"({prompt.Count + sampling.MaxTokens}); shorten the prompt or lower max_tokens", "max_tokens");
+        return new PreparedRequest(prompt, sampling.ToWorkerSampling(), r.Stop);
+    }
+
+    /// <summary>The request's sampling with the engine's defaults for what it leaves out, checked, and its seed fixed.</summary>
+    private static SamplingParams ResolveSampling(GenerateRequest r)
+    {
+        var defaults = SamplingParams.Default;
+        var sampling = new SamplingParams
         {
-            Temperature = r.Temperature, TopP = r.TopP, TopK = r.TopK, MaxTokens = r.MaxTokens, StopTokenIds = r.StopTokenIds,
-            IgnoreEos = r.IgnoreEos, Logprobs = r.Logprobs, Seed = r.Seed ?? (ulong)Random.Shared.NextInt64(),
+            Temperature = r.Temperature ?? defaults.Temperature, TopP = r.TopP ?? defaults.TopP, TopK = r.TopK,
+            MaxTokens = r.MaxTokens ?? defaults.MaxTokens, StopTokenIds = r.StopTokenIds, IgnoreEos = r.IgnoreEos,
+            Logprobs = r.Logprobs, Seed = r.Seed ?? (ulong)Random.Shared.NextInt64(),
         };
         try
         {
-            sampling.ToSamplingParams().Validate();
+            sampling.Validate();
         }
-        catch (ArgumentException e)
+        catch (SamplingParameterException e)
         {
-            throw new RequestValidationException(e.Message, e.Message.Split(' ')[0]);
+            throw new RequestValidationException(e.Message, e.Parameter);
         }
-        return new PreparedRequest(prompt, sampling, r.Stop);
+        return sampling;
     }
 }

@@ -13,6 +13,14 @@ public static class WorkerSamplingExtensions
         IgnoreEos = s.IgnoreEos, Logprobs = s.Logprobs, Seed = s.Seed,
     };
 
+    /// <summary>The wire form of resolved parameters: the seed must be fixed by now, so that every worker draws alike.</summary>
+    public static WorkerSampling ToWorkerSampling(this SamplingParams p) => new()
+    {
+        Temperature = p.Temperature, TopP = p.TopP, TopK = p.TopK, MaxTokens = p.MaxTokens, StopTokenIds = p.StopTokenIds,
+        IgnoreEos = p.IgnoreEos, Logprobs = p.Logprobs,
+        Seed = p.Seed ?? throw new ArgumentException("sampling parameters go to workers with their seed fixed", nameof(p)),
+    };
+
     public static WorkerToken ToWorkerToken(this GeneratedToken t) => new(
         t.TokenId, t.Logprob,
         t.TopLogprobs?.Select(x => x.TokenId).ToArray(), t.TopLogprobs?.Select(x => x.Logprob).ToArray(),

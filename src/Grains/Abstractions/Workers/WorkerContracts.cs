@@ -3,18 +3,21 @@ using Orleans.Concurrency;
 
 namespace Dynamo.Orleans.Workers;
 
-/// <summary>The sampling part of a request as workers receive it (the sequence grain resolved the seed already).</summary>
+/// <summary>
+/// The engine's sampling parameters on the wire, every field resolved by the sequence grain (defaults applied, ranges
+/// checked, seed fixed): workers take them as they are. No defaults here, so nothing can disagree with the engine's.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record WorkerSampling
 {
-    [Id(0)] public double Temperature { get; init; }
-    [Id(1)] public double TopP { get; init; } = 1.0;
-    [Id(2)] public int TopK { get; init; }
-    [Id(3)] public int MaxTokens { get; init; }
-    [Id(4)] public IReadOnlyList<int> StopTokenIds { get; init; } = [];
-    [Id(5)] public bool IgnoreEos { get; init; }
-    [Id(6)] public int? Logprobs { get; init; }
-    [Id(7)] public ulong Seed { get; init; }
+    [Id(0)] public required double Temperature { get; init; }
+    [Id(1)] public required double TopP { get; init; }
+    [Id(2)] public required int TopK { get; init; }
+    [Id(3)] public required int MaxTokens { get; init; }
+    [Id(4)] public required IReadOnlyList<int> StopTokenIds { get; init; }
+    [Id(5)] public required bool IgnoreEos { get; init; }
+    [Id(6)] public required int? Logprobs { get; init; }
+    [Id(7)] public required ulong Seed { get; init; }
 }
 
 /// <summary>One token from a worker; <see cref="Finish"/> is set on the last.</summary>
