@@ -138,7 +138,7 @@ public sealed class TcpKvTransport : IKvTransport, IDisposable
         try
         {
             Configure(socket);
-            await socket.ConnectAsync(ParseEndpoint(endpoint), ct);
+            await socket.ConnectAsync(NetworkEndpoint.Parse(endpoint, "data-plane endpoint"), ct);
             return (socket, false);
         }
         catch
@@ -153,15 +153,6 @@ public sealed class TcpKvTransport : IKvTransport, IDisposable
         var bag = _idle.GetOrAdd(endpoint, _ => []);
         if (_disposed || bag.Count >= IdleConnectionsPerEndpoint) socket.Dispose();
         else bag.Add(socket);
-    }
-
-    private static EndPoint ParseEndpoint(string endpoint)
-    {
-        if (IPEndPoint.TryParse(endpoint, out var ip) && ip.Port != 0) return ip;
-        int colon = endpoint.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(endpoint.AsSpan(colon + 1), out int port))
-            throw new FormatException($"Data-plane endpoint '{endpoint}' is not host:port");
-        return new DnsEndPoint(endpoint[..colon], port);
     }
 
     public void Dispose()

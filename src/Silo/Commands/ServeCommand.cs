@@ -48,7 +48,7 @@ internal static class ServeCommand
         command.SetAction(async (result, cancellationToken) => await CommandErrors.Run(async () =>
         {
             if (string.Equals(result.GetValue(role), HttpGatewayHosting.Role, StringComparison.OrdinalIgnoreCase))
-                return await HttpGatewayHosting.RunClientAsync(result.GetValue(primary) is { } g ? ParseEndpoint(g) : null,
+                return await HttpGatewayHosting.RunClientAsync(result.GetValue(primary) is { } g ? NetworkEndpoint.ParseIPv4(g, "--primary") : null,
                     HttpGatewayHosting.ParsePorts(result.GetValue(gatewayPorts)), result.GetValue(clusterId)!,
                     result.GetValue(httpPort) ?? HttpGatewayHosting.DefaultPort, result.GetValue(apiKey), cancellationToken);
             var roles = WorkerRoles.Parse(result.GetValue(role));
@@ -60,7 +60,7 @@ internal static class ServeCommand
                 "tcp" => KvTransportKind.Tcp,
                 var other => throw new ArgumentException($"--kv-transport '{other}' is not valid: expected auto, inprocess, sharedmemory or tcp"),
             };
-            IPEndPoint? primaryEndpoint = result.GetValue(primary) is { } p ? ParseEndpoint(p) : null;
+            IPEndPoint? primaryEndpoint = result.GetValue(primary) is { } p ? NetworkEndpoint.ParseIPv4(p, "--primary") : null;
 
             var builder = Host.CreateApplicationBuilder();
             builder.Configuration.AddEnvironmentVariables("DYNAMO_");
@@ -105,18 +105,5 @@ internal static class ServeCommand
             return 0;
         }));
         return command;
-    }
-
-    private static IPEndPoint ParseEndpoint(string text)
-    {
-        if (IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port != 0) return endpoint;
-        int colon = text.LastIndexOf(':');
-        if (colon > 0 && int.TryParse(text[(colon + 1)..], out var port))
-        {
-            var address = Dns.GetHostAddresses(text[..colon]).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
-                          ?? throw new ArgumentException($"--primary: cannot resolve '{text[..colon]}'");
-            return new IPEndPoint(address, port);
-        }
-        throw new ArgumentException($"--primary '{text}' is not host:port");
     }
 }
