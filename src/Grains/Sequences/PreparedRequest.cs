@@ -1,4 +1,5 @@
 using Dynamo.Orleans.Grains.Workers;
+using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Kernels.Templates;
 using Dynamo.Orleans.Workers;
 
