@@ -27,7 +27,7 @@ public sealed class ModelCatalog
             var directory = DefaultModel.Or(engineOptions.Model);
             var config = ModelConfig.Load(directory);
             var tokenizer = ModelTokenizer.Load(directory);
-            var template = tokenizer.ChatTemplate is { } t ? ChatTemplate.Parse(t) : null;
+            var template = tokenizer.ChatTemplateText is { } t ? ChatTemplate.Parse(t) : null;
             var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
             return (name, tokenizer, template, engineOptions.ResolveMaxModelLen(config));
         });

@@ -1,5 +1,6 @@
 using Dynamo.Orleans.Grains.Models;
 using Dynamo.Orleans.Grains.Workers;
+using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Kernels.Sampling;
 using Dynamo.Orleans.Kernels.Templates;
 using Dynamo.Orleans.Workers;

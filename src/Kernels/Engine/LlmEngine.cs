@@ -11,7 +11,7 @@ namespace Dynamo.Orleans.Kernels.Engine;
 /// <summary>
 /// One model, one paged KV cache, one thread. Callers submit sequences and receive tokens through channels; every
 /// piece of engine state (queues, blocks, tensors) is touched only by the engine thread, and anything a caller asks
-/// of it (submit, cancel, export, import) is posted there and runs between steps. Keeping compute on this thread also
+/// of it (submit, cancel, import) is posted there and runs between steps. Keeping compute on this thread also
 /// keeps it off whatever scheduler the caller runs on (Orleans' included).
 /// </summary>
 public sealed class LlmEngine : IDisposable
@@ -24,7 +24,6 @@ public sealed class LlmEngine : IDisposable
     private readonly ConcurrentQueue<Action> commands = new();
     private readonly SemaphoreSlim wake = new(0);
     private readonly Dictionary<long, Sequence> live = new();
-    private readonly Dictionary<long, Sequence> held = new();
     private readonly Dictionary<long, KvImportReservation> reservations = new();
     private readonly Thread thread;
     private readonly int threads;
@@ -61,26 +60,26 @@ public sealed class LlmEngine : IDisposable
     public IReadOnlySet<int> EosTokenIds => eosTokenIds;
     public EngineStats Stats => stats;
 
-    /// <summary>Queues a sequence. With <paramref name="holdKv"/> it stops after its first token and keeps its KV for export.</summary>
-    public SequenceHandle Submit(IReadOnlyList<int> prompt, SamplingParams parameters, bool holdKv = false) =>
-        Enqueue(prompt, prompt.Count, parameters, parameters.Seed, 0, holdKv, null);
+    /// <summary>Queues a sequence that decodes here until it ends.</summary>
+    public SequenceHandle Submit(IReadOnlyList<int> prompt, SamplingParams parameters) =>
+        Enqueue(prompt, prompt.Count, parameters, parameters.Seed, 0, null);
 
     /// <summary>
     /// Queues a sequence that another engine started (a re-route after a worker failed): its KV is recomputed (the prefix
     /// cache may supply some) and generation carries on from <see cref="SequenceContinuation.Generated"/> tokens.
     /// </summary>
     public SequenceHandle Submit(SequenceContinuation continuation) =>
-        Enqueue(continuation.Tokens, continuation.PromptLength, continuation.Parameters, continuation.Seed, continuation.Generated, false, null);
+        Enqueue(continuation.Tokens, continuation.PromptLength, continuation.Parameters, continuation.Seed, continuation.Generated, null);
 
     /// <summary>Queues a prompt whose KV is streamed out per layer group during prefill (see <see cref="KvExportPlan"/>).</summary>
     public SequenceHandle Submit(IReadOnlyList<int> prompt, SamplingParams parameters, ulong seed, KvExportPlan export)
     {
         if (export.LayerGroupSize < 1) throw new ArgumentOutOfRangeException(nameof(export), "a layer group holds at least one layer");
-        return Enqueue(prompt, prompt.Count, parameters, seed, 0, false, export);
+        return Enqueue(prompt, prompt.Count, parameters, seed, 0, export);
     }
 
     private SequenceHandle Enqueue(IReadOnlyList<int> tokens, int promptLength, SamplingParams parameters, ulong? seed, int generated,
-                                   bool holdKv, KvExportPlan? export)
+                                   KvExportPlan? export)
     {
         ValidateTokens(tokens, parameters);
         if (promptLength < 1 || promptLength > tokens.Count) throw new ArgumentException($"prompt length {promptLength} does not fit {tokens.Count} tokens");
@@ -88,7 +87,7 @@ public sealed class LlmEngine : IDisposable
         if (pool.BlocksFor(tokens.Count + 1) > pool.TotalBlocks)
             throw new KvCacheFullException($"a prompt of {tokens.Count} tokens needs {pool.BlocksFor(tokens.Count + 1)} KV blocks but the cache holds only {pool.TotalBlocks}");
         var sequence = new Sequence(Interlocked.Increment(ref nextId), tokens, promptLength, parameters,
-                                    seed ?? (ulong)Random.Shared.NextInt64(), generated, holdKv, export);
+                                    seed ?? (ulong)Random.Shared.NextInt64(), generated, export);
         Post(() =>
         {
             live[sequence.Id] = sequence;
@@ -108,36 +107,15 @@ public sealed class LlmEngine : IDisposable
         return (tokens, await handle.Completion.ConfigureAwait(false));
     }
 
-    /// <summary>Ends a sequence at the next step boundary and frees its blocks (held KV included). Safe to repeat.</summary>
+    /// <summary>Ends a sequence at the next step boundary and frees its blocks. Safe to repeat.</summary>
     public void Cancel(long sequenceId)
     {
         if (stopping) return; // shutdown ends every sequence anyway
         Post(() =>
         {
             if (live.TryGetValue(sequenceId, out var s)) End(s, FinishReason.Cancelled);
-            else if (held.Remove(sequenceId, out var h)) pool.Release(h.Table);
         });
     }
-
-    /// <summary>Copies out the KV of a held (or running) sequence for a layer range: all the tokens it has KV for.</summary>
-    public Task<KvPages> ExportAsync(long sequenceId, int layerStart = 0, int? layerCount = null) => InvokeAsync(() =>
-    {
-        var s = held.GetValueOrDefault(sequenceId) ?? live.GetValueOrDefault(sequenceId)
-                ?? throw new KeyNotFoundException($"sequence {sequenceId} has no KV in this engine (finished, released or never here)");
-        int count = layerCount ?? cache.Layers - layerStart;
-        if (layerStart < 0 || count < 1 || layerStart + count > cache.Layers)
-            throw new ArgumentOutOfRangeException(nameof(layerCount), $"layers {layerStart}..{layerStart + count - 1} are outside this model's {cache.Layers} layers");
-        var blocks = s.Table.Blocks.Take(pool.BlocksFor(s.Computed)).ToArray();
-        var descriptor = new KvPageDescriptor(s.Computed, BlockSize, layerStart, count, cache.Layers, cache.KvHeads, cache.HeadDim, KvPageDescriptor.NameOf(cache.DType));
-        return new KvPages(descriptor, cache.ReadBlocks(layerStart, count, blocks, CPU));
-    });
-
-    /// <summary>Frees the KV a held sequence kept for export.</summary>
-    public Task ReleaseAsync(long sequenceId) => InvokeAsync(() =>
-    {
-        if (held.Remove(sequenceId, out var s)) pool.Release(s.Table);
-        return true;
-    });
 
     /// <summary>Sets blocks aside for <paramref name="tokenCount"/> tokens of KV that are about to arrive.</summary>
     public Task<KvImportReservation> ReserveImportAsync(int tokenCount) => InvokeAsync(() =>
@@ -176,7 +154,7 @@ public sealed class LlmEngine : IDisposable
             throw;
         }
         var s = new Sequence(Interlocked.Increment(ref nextId), continuation.Tokens, continuation.PromptLength, continuation.Parameters,
-                             continuation.Seed, continuation.Generated, holdKv: false) { Computed = reservation.TokenCount };
+                             continuation.Seed, continuation.Generated) { Computed = reservation.TokenCount };
         s.Table.Blocks.AddRange(reservation.Table.Blocks);
         pool.Seal(s.Table, s.Tokens, s.Computed);
         live[s.Id] = s;
@@ -189,22 +167,6 @@ public sealed class LlmEngine : IDisposable
         if (reservations.Remove(reservation.Id)) pool.Release(reservation.Table);
         return true;
     });
-
-    /// <summary>Reserve, write all layers and commit in one go.</summary>
-    public async Task<SequenceHandle> ImportAsync(KvPages pages, SequenceContinuation continuation)
-    {
-        var reservation = await ReserveImportAsync(pages.Descriptor.TokenCount).ConfigureAwait(false);
-        try
-        {
-            await WriteImportAsync(reservation, pages).ConfigureAwait(false);
-            return await CommitImportAsync(reservation, continuation).ConfigureAwait(false);
-        }
-        catch
-        {
-            await CancelImportAsync(reservation).ConfigureAwait(false);
-            throw;
-        }
-    }
 
     /// <summary>Runs <paramref name="action"/> on the engine thread between steps.</summary>
     public Task<T> InvokeAsync<T>(Func<T> action)
@@ -350,18 +312,7 @@ public sealed class LlmEngine : IDisposable
         else if (s.Generated >= s.Parameters.MaxTokens || s.Tokens.Count >= MaxModelLen) finish = FinishReason.Length;
         s.Output.Writer.TryWrite(new GeneratedToken(id, sampled.Logprob, sampled.TopLogprobs, finish));
         if (finish is { } reason) End(s, reason);
-        else if (s.HoldKv) Hold(s);
         else if (s.Export is not null) End(s, null); // handed off: the exported pages carry the KV on
-    }
-
-    private void Hold(Sequence s)
-    {
-        scheduler.Remove(s);
-        live.Remove(s.Id);
-        s.State = SequenceState.Held;
-        held[s.Id] = s;
-        s.Output.Writer.TryComplete();
-        s.Completion.TrySetResult(null);
     }
 
     /// <param name="reason">Null: the sequence was handed to another engine after its first token.</param>
@@ -379,7 +330,7 @@ public sealed class LlmEngine : IDisposable
     }
 
     private EngineStats Snapshot() => new(
-        scheduler.RunningCount, scheduler.WaitingCount, held.Count,
+        scheduler.RunningCount, scheduler.WaitingCount,
         pool.TotalBlocks, pool.UsedBlocks, pool.FreeBlocks, pool.CachedBlocks,
         steps, promptTokens, computedPromptTokens, cachedPromptTokens, generatedTokens, preemptions);
 

@@ -40,7 +40,8 @@ public sealed class ModelRuntime : IDisposable
         using var checkpoint = Checkpoint.Open(directory, progress);
         var config = checkpoint.Config;
         var tokenizer = ModelTokenizer.Load(directory);
-        ChatTemplate? template = tokenizer.ChatTemplate is { } source ? ChatTemplate.Parse(source) : null;
+        // Compiled once per load: a broken template fails here, not at the first chat request.
+        ChatTemplate? template = tokenizer.ChatTemplateText is { } source ? ChatTemplate.Parse(source) : null;
         var dtype = ComputeDType.Resolve(options.DType, config, device);
         int maxModelLen = options.ResolveMaxModelLen(config);
         var model = LlamaModelLoader.Load(checkpoint, dtype, device, maxModelLen);

@@ -4,7 +4,7 @@ using Dynamo.Orleans.Kernels.Sampling;
 
 namespace Dynamo.Orleans.Kernels.Engine;
 
-internal enum SequenceState { Waiting, Running, Held, Finished }
+internal enum SequenceState { Waiting, Running, Finished }
 
 /// <summary>
 /// One request inside the engine. <see cref="Tokens"/> holds prompt and output; the first <see cref="Computed"/> of them
@@ -13,7 +13,7 @@ internal enum SequenceState { Waiting, Running, Held, Finished }
 /// </summary>
 internal sealed class Sequence
 {
-    public Sequence(long id, IEnumerable<int> tokens, int promptLength, SamplingParams parameters, ulong seed, int generated, bool holdKv,
+    public Sequence(long id, IEnumerable<int> tokens, int promptLength, SamplingParams parameters, ulong seed, int generated,
                     KvExportPlan? export = null)
     {
         Export = export;
@@ -23,7 +23,6 @@ internal sealed class Sequence
         Parameters = parameters;
         Seed = seed;
         Generated = generated;
-        HoldKv = holdKv;
     }
 
     public long Id { get; }
@@ -33,8 +32,6 @@ internal sealed class Sequence
     public ulong Seed { get; }
     /// <summary>Output tokens so far, counting any produced by another engine before a handoff.</summary>
     public int Generated { get; set; }
-    /// <summary>Keep the KV after the first token instead of decoding on (a prefill worker's sequence).</summary>
-    public bool HoldKv { get; }
     /// <summary>Stream the prompt's KV out layer group by layer group during prefill, then end handed off.</summary>
     public KvExportPlan? Export { get; }
     public int Computed { get; set; }

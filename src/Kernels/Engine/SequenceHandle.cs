@@ -24,7 +24,7 @@ public sealed class SequenceHandle
 
     public ChannelReader<GeneratedToken> Tokens => sequence.Output.Reader;
 
-    /// <summary>The finish reason; null when the sequence stopped after its first token to hand its KV over (held).</summary>
+    /// <summary>The finish reason; null when the sequence stopped after its first token to hand its KV over (handed off).</summary>
     public Task<FinishReason?> Completion => sequence.Completion.Task;
 
     /// <summary>Stops the sequence at the next step boundary and frees its blocks.</summary>

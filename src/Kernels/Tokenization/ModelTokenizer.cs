@@ -39,7 +39,7 @@ public sealed class ModelTokenizer
         if (EosToken is not null && eosId is null)
             throw new TokenizerException(source, $"eos_token '{EosToken}' is not a token of this tokenizer.");
         EosTokenIds = (eosId is { } id ? new[] { id } : []).Concat(settings.EosTokenIds).Distinct().ToArray();
-        ChatTemplate = settings.ChatTemplate;
+        ChatTemplateText = settings.ChatTemplateText;
         VocabSize = Math.Max(model.Count, _addedById.Count == 0 ? 0 : _addedById.Keys.Max() + 1);
 
         _specialIds = _addedById.Values.Where(t => t.Special).Select(t => t.Id).ToHashSet();
@@ -57,8 +57,8 @@ public sealed class ModelTokenizer
     public string? EosToken { get; }
     /// <summary>Every id that ends generation: the tokenizer's eos_token, then config.json's and generation_config.json's.</summary>
     public IReadOnlyList<int> EosTokenIds { get; }
-    /// <summary>The raw chat template source; rendering it is the chat layer's job.</summary>
-    public string? ChatTemplate { get; }
+    /// <summary>The raw chat template source; compiling and rendering it is the chat layer's job.</summary>
+    public string? ChatTemplateText { get; }
     /// <summary>Whether <see cref="Encode"/> with special tokens starts with <see cref="BosTokenId"/>.</summary>
     public bool AddBosToken { get; }
 

@@ -13,7 +13,8 @@ internal sealed record TokenizerSettings
     public bool? AddEosToken { get; init; }
     public string? BosToken { get; init; }
     public string? EosToken { get; init; }
-    public string? ChatTemplate { get; init; }
+    /// <summary>The chat template's Jinja source, uncompiled: rendering it is the chat layer's job.</summary>
+    public string? ChatTemplateText { get; init; }
     public IReadOnlyList<AddedToken> AddedTokens { get; init; } = [];
     public IReadOnlyList<string> AdditionalSpecialTokens { get; init; } = [];
     /// <summary>EOS ids from config.json then generation_config.json, in file order, without repeats.</summary>
@@ -33,7 +34,7 @@ internal sealed record TokenizerSettings
                 AddEosToken = Bool(root, "add_eos_token"),
                 BosToken = TokenText(root, "bos_token"),
                 EosToken = TokenText(root, "eos_token"),
-                ChatTemplate = ReadChatTemplate(root, configFile),
+                ChatTemplateText = ReadChatTemplate(root, configFile),
                 AddedTokens = ReadAddedTokens(root, configFile),
                 AdditionalSpecialTokens = root.TryGetProperty("additional_special_tokens", out var extra) && extra.ValueKind == JsonValueKind.Array
                     ? extra.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetProperty("content").GetString()!).ToArray()
@@ -44,7 +45,7 @@ internal sealed record TokenizerSettings
         // Newer transformers save the template beside the config; when both exist the file is what transformers uses.
         var templateFile = Path.Combine(modelDirectory, "chat_template.jinja");
         if (File.Exists(templateFile))
-            settings = settings with { ChatTemplate = File.ReadAllText(templateFile) };
+            settings = settings with { ChatTemplateText = File.ReadAllText(templateFile) };
 
         var eosIds = new List<int>();
         foreach (var name in new[] { "config.json", "generation_config.json" })

@@ -2,20 +2,13 @@ using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Kernels.Sampling;
 using Dynamo.Orleans.Kernels.Transfer;
 using static Dynamo.Orleans.Kernels.Tests.Engine.EngineFixture;
+using static Dynamo.Orleans.Kernels.Tests.Engine.KvHandoff;
 
 namespace Dynamo.Orleans.Kernels.Tests.Engine;
 
 /// <summary>The basis of disaggregation: prefill on one engine, hand the KV over, decode on another.</summary>
 public sealed class KvExportImportTests
 {
-    private static async Task<(SequenceHandle Handle, int First)> Prefill(LlmEngine engine, int[] prompt, SamplingParams p)
-    {
-        var handle = engine.Submit(prompt, p, holdKv: true);
-        var first = await handle.Tokens.ReadAsync();
-        Assert.Null(await handle.Completion); // held, not finished
-        return (handle, first.TokenId);
-    }
-
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
@@ -28,16 +21,17 @@ public sealed class KvExportImportTests
 
         using var prefill = Create();
         using var decode = Create();
-        var (handle, first) = await Prefill(prefill, prompt, SamplingParams.Greedy(12));
-        using var pages = await prefill.ExportAsync(handle.Id);
+        int layers = prefill.Model.Config.NumHiddenLayers;
+        using var prefilled = await PrefillAsync(prefill, prompt, SamplingParams.Greedy(12), seed: 3, layerGroupSize: layers);
+        var pages = Assert.Single(prefilled.Groups); // all layers in one group
+        Assert.Equal((0, layers), (pages.Descriptor.LayerStart, pages.Descriptor.LayerCount));
         Assert.Equal(promptLength, pages.Descriptor.TokenCount);
-        await prefill.ReleaseAsync(handle.Id);
         Assert.Equal(0, (await SettledStats(prefill)).UsedBlocks);
 
-        var continued = await decode.ImportAsync(pages, new SequenceContinuation([.. prompt, first], prompt.Length, SamplingParams.Greedy(12), handle.Seed));
-        var rest = new List<int>();
-        await foreach (var t in continued.ReadAllAsync()) rest.Add(t.TokenId);
-        Assert.Equal(expected, rest.Prepend(first).ToArray());
+        var continued = await ImportAsync(decode, prompt.Length, prefilled.Groups,
+                                          new SequenceContinuation([.. prompt, prefilled.First], prompt.Length, SamplingParams.Greedy(12), prefilled.Seed));
+        var rest = await ReadAllAsync(continued);
+        Assert.Equal(expected, rest.Prepend(prefilled.First).ToArray());
         Assert.Equal(0, (await SettledStats(decode)).UsedBlocks);
     }
 
@@ -51,19 +45,17 @@ public sealed class KvExportImportTests
 
         using var prefill = Create();
         using var decode = Create();
-        var (handle, first) = await Prefill(prefill, prompt, p);
-        var reservation = await decode.ReserveImportAsync(prompt.Length);
-        for (int layer = 0; layer < 2; layer++)
+        var reservation = await decode.ReserveImportAsync(prompt.Length); // the decode side reserves before prefill starts
+        using var prefilled = await PrefillAsync(prefill, prompt, p, seed: 7, layerGroupSize: 1);
+        Assert.Equal(2, prefilled.Groups.Count);
+        foreach (var group in prefilled.Groups.Reverse()) // groups may arrive in any order
         {
-            using var group = await prefill.ExportAsync(handle.Id, layer, 1);
             using var wire = KvPages.FromBytes(group.Descriptor, group.Bytes.ToArray()); // as a byte transport would
             await decode.WriteImportAsync(reservation, wire);
         }
-        await prefill.ReleaseAsync(handle.Id);
-        var continued = await decode.CommitImportAsync(reservation, new SequenceContinuation([.. prompt, first], prompt.Length, p, handle.Seed));
-        var rest = new List<int>();
-        await foreach (var t in continued.ReadAllAsync()) rest.Add(t.TokenId);
-        Assert.Equal(expected, rest.Prepend(first).ToArray());
+        var continued = await decode.CommitImportAsync(reservation, new SequenceContinuation([.. prompt, prefilled.First], prompt.Length, p, prefilled.Seed));
+        var rest = await ReadAllAsync(continued);
+        Assert.Equal(expected, rest.Prepend(prefilled.First).ToArray());
     }
 
     [Fact]
@@ -110,12 +102,8 @@ public sealed class KvExportImportTests
     public async Task Importing_into_a_pool_without_room_is_a_clear_error_and_leaks_nothing()
     {
         var prompt = Prompt(13, 2);
-        using var prefill = Create();
         using var decode = Create(blocks: 3);
-        var (handle, first) = await Prefill(prefill, prompt, SamplingParams.Greedy(4));
-        using var pages = await prefill.ExportAsync(handle.Id);
-        var error = await Assert.ThrowsAsync<KvCacheFullException>(() =>
-            decode.ImportAsync(pages, new SequenceContinuation([.. prompt, first], prompt.Length, SamplingParams.Greedy(4), handle.Seed)));
+        var error = await Assert.ThrowsAsync<KvCacheFullException>(() => decode.ReserveImportAsync(prompt.Length));
         Assert.Contains("needs 4 blocks", error.Message);
         Assert.Equal(0, (await SettledStats(decode)).UsedBlocks);
     }
@@ -126,19 +114,46 @@ public sealed class KvExportImportTests
         var prompt = Prompt(8, 2);
         using var prefill = Create(blockSize: 4);
         using var decode = Create(blockSize: 8);
-        var (handle, first) = await Prefill(prefill, prompt, SamplingParams.Greedy(4));
-        using var pages = await prefill.ExportAsync(handle.Id);
+        using var prefilled = await PrefillAsync(prefill, prompt, SamplingParams.Greedy(4), seed: 1, layerGroupSize: 2);
         var error = await Assert.ThrowsAsync<ArgumentException>(() =>
-            decode.ImportAsync(pages, new SequenceContinuation([.. prompt, first], prompt.Length, SamplingParams.Greedy(4), handle.Seed)));
+            ImportAsync(decode, prompt.Length, prefilled.Groups,
+                        new SequenceContinuation([.. prompt, prefilled.First], prompt.Length, SamplingParams.Greedy(4), prefilled.Seed)));
         Assert.Contains("block size 4", error.Message);
         Assert.Equal(0, (await SettledStats(decode)).UsedBlocks);
     }
 
     [Fact]
-    public async Task Exporting_an_unknown_sequence_names_it()
+    public async Task A_cancelled_reservation_frees_its_blocks_and_cannot_be_written_or_committed()
     {
-        using var engine = Create();
-        var error = await Assert.ThrowsAsync<KeyNotFoundException>(() => engine.ExportAsync(12345));
-        Assert.Contains("12345", error.Message);
+        var prompt = Prompt(13, 3);
+        using var prefill = Create();
+        using var decode = Create();
+        var reservation = await decode.ReserveImportAsync(prompt.Length);
+        Assert.Equal(4, (await SettledStats(decode)).UsedBlocks);
+        using var prefilled = await PrefillAsync(prefill, prompt, SamplingParams.Greedy(4), seed: 1, layerGroupSize: 2);
+        await decode.WriteImportAsync(reservation, prefilled.Groups[0]);
+
+        await decode.CancelImportAsync(reservation);
+        await decode.CancelImportAsync(reservation); // safe to repeat
+        Assert.Equal(0, (await SettledStats(decode)).UsedBlocks);
+        var write = await Assert.ThrowsAsync<InvalidOperationException>(() => decode.WriteImportAsync(reservation, prefilled.Groups[0]));
+        Assert.Contains("committed or cancelled", write.Message);
+        var commit = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            decode.CommitImportAsync(reservation, new SequenceContinuation([.. prompt, prefilled.First], prompt.Length, SamplingParams.Greedy(4), prefilled.Seed)));
+        Assert.Contains("committed or cancelled", commit.Message);
+    }
+
+    [Fact]
+    public async Task A_commit_the_reservation_cannot_continue_is_refused_and_frees_its_blocks()
+    {
+        var prompt = Prompt(13, 4);
+        using var prefill = Create();
+        using var decode = Create();
+        using var prefilled = await PrefillAsync(prefill, prompt, SamplingParams.Greedy(4), seed: 1, layerGroupSize: 2);
+        // The continuation lacks the first token: the imported KV already covers every token it has.
+        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
+            ImportAsync(decode, prompt.Length, prefilled.Groups, new SequenceContinuation(prompt, prompt.Length, SamplingParams.Greedy(4), prefilled.Seed)));
+        Assert.Contains("must have more tokens", error.Message);
+        Assert.Equal(0, (await SettledStats(decode)).UsedBlocks);
     }
 }

@@ -47,7 +47,7 @@ public sealed class HuggingFaceParityTests
         Assert.False(tokenizer.IsSpecial(9906));
         Assert.Equal(9906, tokenizer.TokenToId("Hello"));
         Assert.Equal("<|eot_id|>", tokenizer.IdToToken(128009));
-        Assert.Contains("<|start_header_id|>", tokenizer.ChatTemplate);
+        Assert.Contains("<|start_header_id|>", tokenizer.ChatTemplateText);
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class HuggingFaceParityTests
         // <think> is an added token but not a special one: it survives skip_special_tokens, as in Hugging Face.
         Assert.False(tokenizer.IsSpecial(151667));
         Assert.Equal(151667, tokenizer.TokenToId("<think>"));
-        Assert.Contains("<|im_start|>", tokenizer.ChatTemplate);
+        Assert.Contains("<|im_start|>", tokenizer.ChatTemplateText);
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class TokenizerSettingsTests
         Assert.Equal(TinyModelFolder.Bos, tokenizer.BosTokenId);
         Assert.Equal("<|eos|>", tokenizer.EosToken);
         Assert.Equal([TinyModelFolder.Eos, TinyModelFolder.Tool], tokenizer.EosTokenIds);
-        Assert.Equal("DEFAULT", tokenizer.ChatTemplate);
+        Assert.Equal("DEFAULT", tokenizer.ChatTemplateText);
         Assert.True(tokenizer.AddBosToken);
         Assert.Equal([TinyModelFolder.Bos, 258, 'o', TinyModelFolder.Tool], tokenizer.Encode("hello<tool>"));
         Assert.Equal([258, 'o', TinyModelFolder.Tool], tokenizer.Encode("hello<tool>", addSpecialTokens: false));
@@ -40,7 +40,7 @@ public sealed class TokenizerSettingsTests
         using var folder = new TinyModelFolder();
         folder.Write("tokenizer_config.json", """{"chat_template": "FROM CONFIG"}""");
         folder.Write("chat_template.jinja", "{{ messages }}");
-        Assert.Equal("{{ messages }}", ModelTokenizer.Load(folder.Path).ChatTemplate);
+        Assert.Equal("{{ messages }}", ModelTokenizer.Load(folder.Path).ChatTemplateText);
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class TokenizerSettingsTests
         using var folder = new TinyModelFolder();
         var tokenizer = ModelTokenizer.Load(folder.Path);
         Assert.Null(tokenizer.BosTokenId);
-        Assert.Null(tokenizer.ChatTemplate);
+        Assert.Null(tokenizer.ChatTemplateText);
         Assert.Empty(tokenizer.EosTokenIds);
         Assert.False(tokenizer.AddBosToken);
         Assert.Equal([258, 'o'], tokenizer.Encode("hello"));

@@ -1,8 +1,13 @@
+using Dynamo.Orleans.Kernels.Templates;
 using Dynamo.Orleans.Kernels.Tokenization;
 
-namespace Dynamo.Orleans.Kernels.Templates;
+namespace Dynamo.Orleans.Kernels.Engine;
 
-/// <summary>Messages → prompt token ids, as transformers' apply_chat_template(tokenize=True) does.</summary>
+/// <summary>
+/// Messages → prompt token ids, as transformers' apply_chat_template(tokenize=True) does. It lives beside
+/// <see cref="ModelRuntime"/> because it joins the two halves of a model's text side: the template renders, the
+/// tokenizer encodes, and neither folder needs to know the other.
+/// </summary>
 public static class ChatPrompt
 {
     public static IReadOnlyList<int> Encode(ChatTemplate template, ModelTokenizer tokenizer, IReadOnlyList<ChatMessage> messages,
