@@ -7,6 +7,7 @@ using Dynamo.Orleans.Bench;
 using Dynamo.Orleans.Client;
 using Dynamo.Orleans.Grains.Hosting;
 using Dynamo.Orleans.Kernels.Checkpoints;
+using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Kernels.Sampling;
 using Dynamo.Orleans.Transfer;
@@ -90,12 +91,12 @@ foreach (var transport in new[] { KvTransportKind.InProcess, KvTransportKind.Sha
         handoffs.Add(status.HandoffSeconds.Value);
     }
     handoffs.Sort();
-    double p50 = Percentile(handoffs, 0.5), p99 = Percentile(handoffs, 0.99);
+    double p50 = Percentile.Of(handoffs, 50), p99 = Percentile.Of(handoffs, 99);
     Console.WriteLine($"handoff over {transport,-12}: p50 {p50 * 1000:F1} ms  p99 {p99 * 1000:F1} ms");
     double stepMs = 1000 / aloneTokensPerSecond;
     List<double> delivered;
     lock (deliveries) delivered = deliveries.Order().ToList();
-    double d50 = Percentile(delivered, 0.5), d99 = Percentile(delivered, 0.99);
+    double d50 = Percentile.Of(delivered, 50), d99 = Percentile.Of(delivered, 99);
     Console.WriteLine($"  stream delivery of handles: p50 {d50 * 1000:F2} ms  p99 {d99 * 1000:F2} ms ({delivered.Count} handles)");
     rows.Add(new() { ["transport"] = transport.ToString(), ["handoff_p50_ms"] = p50 * 1000, ["handoff_p99_ms"] = p99 * 1000,
                      ["handoff_p50_minus_one_decode_step_ms"] = p50 * 1000 - stepMs, ["requests"] = requests,
@@ -117,7 +118,7 @@ foreach (var transport in new[] { KvTransportKind.InProcess, KvTransportKind.Sha
 }
 
 Directory.CreateDirectory(output);
-var machine = BenchMachine.Describe();
+var machine = MachineDescription.Current().ToString();
 File.WriteAllText(Path.Combine(output, "fabric.json"), JsonSerializer.Serialize(new Dictionary<string, object>
 {
     ["command"] = command, ["date"] = DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture), ["machine"] = machine,
@@ -147,4 +148,3 @@ return;
 
 static int[] Prompt(int length, int salt) => Enumerable.Range(0, length).Select(i => (i * 7919 + salt * 104729) % 50000).ToArray();
 
-static double Percentile(List<double> sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];

@@ -13,7 +13,7 @@ internal static class BenchReport
                              List<Dictionary<string, object>> results, Dictionary<string, object> summary)
     {
         Directory.CreateDirectory(a.Output);
-        var machine = BenchMachine.Describe();
+        var machine = MachineDescription.Current().ToString();
         var json = new Dictionary<string, object>
         {
             ["command"] = a.CommandLine, ["date"] = DateTime.UtcNow.ToString("u", CultureInfo.InvariantCulture), ["machine"] = machine,

@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using Dynamo.Orleans.Bench;
 
 namespace Dynamo.Orleans.Transport.Bench;
 
@@ -18,11 +18,8 @@ internal static class TransportReport
 
     public static Machine DescribeMachine(string sharedMemoryDirectory)
     {
-        var cpu = File.Exists("/proc/cpuinfo")
-            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim()
-            : null;
-        return new(cpu ?? RuntimeInformation.ProcessArchitecture.ToString(), Environment.ProcessorCount, RuntimeInformation.OSDescription,
-            Environment.Version.ToString(), sharedMemoryDirectory);
+        var machine = MachineDescription.Current();
+        return new(machine.Cpu, machine.Cores, machine.Os, machine.Dotnet, sharedMemoryDirectory);
     }
 
     public static void Write(string folder, string command, Machine machine, int chunkBytes, IReadOnlyList<Row> rows)

@@ -7,6 +7,7 @@ var root = new RootCommand("Dynamo.Orleans: a disaggregated LLM inference fabric
     ServeCommand.Create(),
     GenerateCommand.Create(),
     TokenizeCommand.Create(),
+    ModelCommand.Create(),
 };
 // No arguments: the all-in-one server (every role, localhost clustering, the embedded default model).
 return await root.Parse(args.Length == 0 ? ["serve"] : args).InvokeAsync();

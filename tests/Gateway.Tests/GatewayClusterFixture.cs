@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Dynamo.Orleans.Gateway.Hosting;
 using Dynamo.Orleans.Grains.Hosting;
 using Dynamo.Orleans.Kernels.Checkpoints;
+using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Workers;
 using Orleans.TestingHost;

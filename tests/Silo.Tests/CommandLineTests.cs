@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dynamo.Orleans.Kernels.Checkpoints;
+using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Kernels.Sampling;
 

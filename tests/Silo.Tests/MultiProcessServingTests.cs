@@ -1,5 +1,6 @@
 using Dynamo.Orleans.Client;
 using Dynamo.Orleans.Kernels.Checkpoints;
+using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Kernels.Sampling;
 using Dynamo.Orleans.Transfer;

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using Dynamo.Orleans.Kernels.Checkpoints;
+using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 
 namespace Dynamo.Orleans.Silo.Tests;
 

@@ -41,11 +41,12 @@ internal static class CompareCommand
             var benchModel = BenchModel.Parse(r.GetValue(model)!);
             var sla = workload.ServiceLevel(r);
             var levels = workload.ConcurrencyLevels(r);
-            var longest = workload.Build(r, levels[0]).Classes.Max(c => c.MaxPromptTokens + c.Output.Max);
-            if (longest > benchModel.ContextTokens)
-                throw new ArgumentException($"the workload's longest request ({longest} tokens with its answer) exceeds {benchModel.Name}'s context of {benchModel.ContextTokens}");
             var executable = DynamoExecutable.Locate(r.GetValue(dynamo));
-            var folder = benchModel.EnsureWritten(r.GetValue(cache)!);
+            var written = benchModel.EnsureWritten(r.GetValue(cache)!, executable);
+            var longest = workload.Build(r, levels[0]).Classes.Max(c => c.MaxPromptTokens + c.Output.Max);
+            if (longest > written.ContextTokens)
+                throw new ArgumentException($"the workload's longest request ({longest} tokens with its answer) exceeds {benchModel.Name}'s context of {written.ContextTokens}");
+            var folder = written.Folder;
             var coreList = r.GetValue(cores)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(c => int.Parse(c, NumberStyles.None, CultureInfo.InvariantCulture)).ToList();
             var settings = new ServeSettings(folder, coreList, r.GetValue(workerArgs) ?? [], r.GetValue(primaryRole)!);
@@ -93,7 +94,7 @@ internal static class CompareCommand
 
             var comparisons = DeploymentPlan.ComparisonPairs(plans.Select(p => p.Name).ToList())
                 .SelectMany(pair => DeploymentComparison.Between(points, pair.Baseline, pair.Candidate)).ToList();
-            var result = new ServingResult(CommandLineText.Of(args), DateTime.UtcNow, MachineDescription.Current(), benchModel.Describe(),
+            var result = new ServingResult(CommandLineText.Of(args), DateTime.UtcNow, MachineDescription.Current(), written.Description,
                 workload.Build(r, levels[0]).Describe() + $" (decode concurrency swept over {string.Join(", ", levels)})", sla,
                 plans.Select(p => new DeploymentDescription(p.Name, p.Description, p.WorkerCores,
                     p.Processes.Select(s => (s.Core is { } core ? $"taskset --cpu-list {core} " : "") + "dynamo serve " + string.Join(' ', s.Arguments)).ToList())).ToList(),

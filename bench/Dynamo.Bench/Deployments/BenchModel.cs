@@ -1,21 +1,20 @@
-using Dynamo.Orleans.Kernels.Checkpoints;
+using System.Diagnostics;
+using System.Text.Json;
 
 namespace Dynamo.Orleans.Bench.Deployments;
 
 /// <summary>
-/// The model the benchmark serves, generated once (random weights, GPT-2 tokenizer) into a cache folder and reused:
-/// "tiny" for the quick CI run, or a TinyLlama-shaped model with a few layers — big enough that prefilling a long prompt
-/// keeps a core busy for seconds, which is the interference disaggregation removes.
+/// The model the benchmark serves, written once by <c>dynamo model synthetic</c> (random weights, GPT-2 tokenizer) into
+/// a cache folder and reused: "tiny" for the quick CI run, or a TinyLlama-shaped model with a few layers — big enough
+/// that prefilling a long prompt keeps a core busy for seconds, which is the interference disaggregation removes.
+/// The benchmark asks the product to write it, so it never links the model runtime itself.
 /// </summary>
-public sealed record BenchModel(string Name, SyntheticModelOptions Options, int ContextTokens)
+public sealed record BenchModel(string Name, IReadOnlyList<string> SyntheticArguments)
 {
-    public static BenchModel Tiny { get; } = new("tiny", SyntheticModelOptions.Tiny, SyntheticModelOptions.Tiny.MaxPositionEmbeddings);
+    public static BenchModel Tiny { get; } = new("tiny", ["--preset", "tiny"]);
 
-    public static BenchModel TinyLlamaShaped(int layers)
-    {
-        var options = SyntheticModelOptions.TinyLlamaShaped(layers);
-        return new($"tinyllama-shaped-{layers}l-bf16", options, options.MaxPositionEmbeddings);
-    }
+    public static BenchModel TinyLlamaShaped(int layers) =>
+        new($"tinyllama-shaped-{layers}l-bf16", ["--preset", "tinyllama", "--layers", layers.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
 
     public static BenchModel Parse(string text)
     {
@@ -25,27 +24,52 @@ public sealed record BenchModel(string Name, SyntheticModelOptions Options, int 
         throw new ArgumentException($"--model '{text}' is not 'tiny' or 'tinyllama:LAYERS'");
     }
 
-    public string Describe() => Options.HiddenSize >= 1024
-        ? $"{Name}: TinyLlama-1.1B layer shapes (hidden {Options.HiddenSize}, intermediate {Options.IntermediateSize}, {Options.NumHeads} heads / {Options.NumKeyValueHeads} kv heads), {Options.NumLayers} layers, bf16, random weights, GPT-2 tokenizer (vocab 50,304), context {ContextTokens}"
-        : $"{Name}: hidden {Options.HiddenSize}, {Options.NumLayers} layers, bf16, random weights, GPT-2 tokenizer, context {ContextTokens}";
-
-    /// <summary>The model's folder under <paramref name="cacheFolder"/>, written first if it is not there yet.</summary>
-    public string EnsureWritten(string cacheFolder)
+    /// <summary>The model's folder under <paramref name="cacheFolder"/>, written first by <paramref name="dynamo"/> if it is not there yet.</summary>
+    public WrittenBenchModel EnsureWritten(string cacheFolder, DynamoExecutable dynamo)
     {
         var folder = Path.Combine(cacheFolder, Name);
-        if (File.Exists(Path.Combine(folder, "config.json"))) return folder;
-        // Written beside and renamed into place, so that an interrupted write never leaves a half model to be reused.
-        var partial = folder + $".partial-{Environment.ProcessId}";
-        if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
-        Console.Error.WriteLine($"dynamo-bench: writing the benchmark model {Name} to {folder}");
-        SyntheticModelFolder.Write(partial, Options);
-        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        Directory.Move(partial, folder);
-        return folder;
+        if (!File.Exists(Path.Combine(folder, "config.json")))
+        {
+            Console.Error.WriteLine($"dynamo-bench: writing the benchmark model {Name} to {folder}");
+            Directory.CreateDirectory(cacheFolder);
+            // dynamo writes beside the folder and renames it into place; --force replaces a leftover without config.json.
+            Run(dynamo, ["model", "synthetic", "--out", folder, "--force", .. SyntheticArguments]);
+        }
+        return WrittenBenchModel.Read(Name, folder);
+    }
+
+    private static void Run(DynamoExecutable dynamo, IReadOnlyList<string> arguments)
+    {
+        var info = new ProcessStartInfo(dynamo.Host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in dynamo.HostArguments.Concat(arguments)) info.ArgumentList.Add(a);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {dynamo.Path}");
+        var error = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"dynamo {string.Join(' ', arguments)} failed (exit {process.ExitCode}): {error.Result.Trim()}");
     }
 
     public static string DefaultCacheFolder() =>
         Environment.GetEnvironmentVariable("DYNAMO_BENCH_CACHE") is { Length: > 0 } dir
             ? dir
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "dynamo-bench", "models");
+}
+
+/// <summary>A benchmark model on disk, described from its own config.json.</summary>
+public sealed record WrittenBenchModel(string Name, string Folder, int ContextTokens, string Description)
+{
+    public static WrittenBenchModel Read(string name, string folder)
+    {
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "config.json")));
+        var c = config.RootElement;
+        int Int(string key) => c.GetProperty(key).GetInt32();
+        int context = Int("max_position_embeddings"), hidden = Int("hidden_size");
+        var shape = hidden >= 1024
+            ? $"TinyLlama-1.1B layer shapes (hidden {hidden}, intermediate {Int("intermediate_size")}, {Int("num_attention_heads")} heads / {Int("num_key_value_heads")} kv heads)"
+            : $"hidden {hidden}";
+        var description = $"{name}: {shape}, {Int("num_hidden_layers")} layers, {c.GetProperty("torch_dtype").GetString()}, random weights, " +
+                          $"GPT-2 tokenizer (vocab {Int("vocab_size"):N0}), context {context}";
+        return new WrittenBenchModel(name, folder, context, description);
+    }
 }

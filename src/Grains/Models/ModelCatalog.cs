@@ -1,5 +1,6 @@
 using Dynamo.Orleans.Grains.Workers;
 using Dynamo.Orleans.Kernels.Checkpoints;
+using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 using Dynamo.Orleans.Kernels.Templates;
 using Dynamo.Orleans.Kernels.Tokenization;
 using Microsoft.Extensions.Options;

@@ -127,7 +127,7 @@ public sealed class DecodeWorkerGrain(
     public async IAsyncEnumerable<WorkerToken> Decode(DecodeRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var runtime = engine.Runtime;
-        var continuation = new SequenceContinuation(request.Tokens, request.PromptLength, request.Sampling.ToSamplingParams(), request.Sampling.Seed);
+        var continuation = new SequenceContinuation(request.Tokens, request.PromptLength, request.Sampling.ToSamplingParams());
         SequenceHandle sequence;
         if (request.FromHandoff) sequence = await CommitHandoff(request, continuation, cancellationToken);
         else

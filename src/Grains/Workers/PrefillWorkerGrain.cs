@@ -35,7 +35,7 @@ public sealed class PrefillWorkerGrain(
 
         // The engine thread only enqueues (it must not wait on Orleans); this turn offers and publishes.
         var ready = Channel.CreateUnbounded<KvPages>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var sequence = runtime.Engine.Submit(request.PromptTokenIds, request.Sampling.ToSamplingParams(), request.Sampling.Seed,
+        var sequence = runtime.Engine.Submit(request.PromptTokenIds, request.Sampling.ToSamplingParams(),
                                              new KvExportPlan(groupSize, pages => ready.Writer.TryWrite(pages)));
         var leases = new List<long>();
         var publishing = PublishAsync(ready.Reader, stream, request, transport, groups, leases);

@@ -62,32 +62,32 @@ public sealed class LlmEngine : IDisposable
 
     /// <summary>Queues a sequence that decodes here until it ends.</summary>
     public SequenceHandle Submit(IReadOnlyList<int> prompt, SamplingParams parameters) =>
-        Enqueue(prompt, prompt.Count, parameters, parameters.Seed, 0, null);
+        Enqueue(prompt, prompt.Count, parameters, 0, null);
 
     /// <summary>
     /// Queues a sequence that another engine started (a re-route after a worker failed): its KV is recomputed (the prefix
     /// cache may supply some) and generation carries on from <see cref="SequenceContinuation.Generated"/> tokens.
     /// </summary>
     public SequenceHandle Submit(SequenceContinuation continuation) =>
-        Enqueue(continuation.Tokens, continuation.PromptLength, continuation.Parameters, continuation.Seed, continuation.Generated, null);
+        Enqueue(continuation.Tokens, continuation.PromptLength, continuation.Parameters, continuation.Generated, null);
 
     /// <summary>Queues a prompt whose KV is streamed out per layer group during prefill (see <see cref="KvExportPlan"/>).</summary>
-    public SequenceHandle Submit(IReadOnlyList<int> prompt, SamplingParams parameters, ulong seed, KvExportPlan export)
+    public SequenceHandle Submit(IReadOnlyList<int> prompt, SamplingParams parameters, KvExportPlan export)
     {
         if (export.LayerGroupSize < 1) throw new ArgumentOutOfRangeException(nameof(export), "a layer group holds at least one layer");
-        return Enqueue(prompt, prompt.Count, parameters, seed, 0, export);
+        return Enqueue(prompt, prompt.Count, parameters, 0, export);
     }
 
-    private SequenceHandle Enqueue(IReadOnlyList<int> tokens, int promptLength, SamplingParams parameters, ulong? seed, int generated,
-                                   KvExportPlan? export)
+    /// <param name="parameters">Without a seed the engine picks one; <see cref="SequenceHandle.Parameters"/> then carries it.</param>
+    private SequenceHandle Enqueue(IReadOnlyList<int> tokens, int promptLength, SamplingParams parameters, int generated, KvExportPlan? export)
     {
         ValidateTokens(tokens, parameters);
         if (promptLength < 1 || promptLength > tokens.Count) throw new ArgumentException($"prompt length {promptLength} does not fit {tokens.Count} tokens");
         if (generated >= parameters.MaxTokens) throw new ArgumentException($"the sequence already has {generated} of its {parameters.MaxTokens} max tokens");
         if (pool.BlocksFor(tokens.Count + 1) > pool.TotalBlocks)
             throw new KvCacheFullException($"a prompt of {tokens.Count} tokens needs {pool.BlocksFor(tokens.Count + 1)} KV blocks but the cache holds only {pool.TotalBlocks}");
-        var sequence = new Sequence(Interlocked.Increment(ref nextId), tokens, promptLength, parameters,
-                                    seed ?? (ulong)Random.Shared.NextInt64(), generated, export);
+        if (parameters.Seed is null) parameters = parameters with { Seed = (ulong)Random.Shared.NextInt64() };
+        var sequence = new Sequence(Interlocked.Increment(ref nextId), tokens, promptLength, parameters, generated, export);
         Post(() =>
         {
             live[sequence.Id] = sequence;
@@ -154,7 +154,7 @@ public sealed class LlmEngine : IDisposable
             throw;
         }
         var s = new Sequence(Interlocked.Increment(ref nextId), continuation.Tokens, continuation.PromptLength, continuation.Parameters,
-                             continuation.Seed, continuation.Generated) { Computed = reservation.TokenCount };
+                             continuation.Generated) { Computed = reservation.TokenCount };
         s.Table.Blocks.AddRange(reservation.Table.Blocks);
         pool.Seal(s.Table, s.Tokens, s.Computed);
         live[s.Id] = s;

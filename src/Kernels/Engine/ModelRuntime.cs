@@ -1,4 +1,5 @@
 using Dynamo.Orleans.Kernels.Checkpoints;
+using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 using Dynamo.Orleans.Kernels.Model;
 using Dynamo.Orleans.Kernels.Runtime;
 using Dynamo.Orleans.Kernels.Templates;

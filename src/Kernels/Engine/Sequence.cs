@@ -13,15 +13,15 @@ internal enum SequenceState { Waiting, Running, Finished }
 /// </summary>
 internal sealed class Sequence
 {
-    public Sequence(long id, IEnumerable<int> tokens, int promptLength, SamplingParams parameters, ulong seed, int generated,
-                    KvExportPlan? export = null)
+    /// <param name="parameters">With the seed fixed: every token's draw depends on it.</param>
+    public Sequence(long id, IEnumerable<int> tokens, int promptLength, SamplingParams parameters, int generated, KvExportPlan? export = null)
     {
+        if (parameters.Seed is null) throw new ArgumentException("a sequence samples with a fixed seed", nameof(parameters));
         Export = export;
         Id = id;
         Tokens = new List<int>(tokens);
         PromptLength = promptLength;
         Parameters = parameters;
-        Seed = seed;
         Generated = generated;
     }
 
@@ -29,7 +29,7 @@ internal sealed class Sequence
     public List<int> Tokens { get; }
     public int PromptLength { get; }
     public SamplingParams Parameters { get; }
-    public ulong Seed { get; }
+    public ulong Seed => Parameters.Seed!.Value;
     /// <summary>Output tokens so far, counting any produced by another engine before a handoff.</summary>
     public int Generated { get; set; }
     /// <summary>Stream the prompt's KV out layer group by layer group during prefill, then end handed off.</summary>

@@ -1,3 +1,4 @@
+using Dynamo.Orleans.Kernels.Sampling;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
@@ -17,8 +18,8 @@ public sealed class SequenceHandle
 
     public long Id => sequence.Id;
     public int PromptTokens => sequence.PromptLength;
-    /// <summary>The seed the sequence samples with (the request's, or the one the engine chose): pass it on at a handoff.</summary>
-    public ulong Seed => sequence.Seed;
+    /// <summary>The parameters the sequence samples with, its seed fixed (the request's, or the one the engine chose): pass them on at a handoff.</summary>
+    public SamplingParams Parameters => sequence.Parameters;
     /// <summary>Prompt tokens whose KV came from the prefix cache (known once the sequence was first scheduled).</summary>
     public int CachedPromptTokens => sequence.CachedPromptTokens;
 

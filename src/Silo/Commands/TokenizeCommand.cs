@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Dynamo.Orleans.Kernels.Checkpoints;
+using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 using Dynamo.Orleans.Kernels.Tokenization;
 
 namespace Dynamo.Orleans.Silo.Commands;

@@ -2,6 +2,7 @@ using Dynamo.Orleans.Client;
 using Dynamo.Orleans.Grains.Hosting;
 using Dynamo.Orleans.Grains.Placement;
 using Dynamo.Orleans.Kernels.Checkpoints;
+using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Workers;
 using Orleans.TestingHost;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dynamo.Orleans.Kernels.Checkpoints;
+using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 using TorchSharp;
 
 namespace Dynamo.Orleans.Kernels.Tests.Checkpoints;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Dynamo.Orleans.Kernels.Checkpoints;
+using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 using TorchSharp;
 
 namespace Dynamo.Orleans.Kernels.Tests.Checkpoints;

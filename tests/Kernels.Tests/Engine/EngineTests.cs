@@ -148,7 +148,9 @@ public sealed class EngineTests
         using var engine = Create(blocks: 4);
         Assert.Contains("empty", Assert.Throws<ArgumentException>(() => engine.Submit([], SamplingParams.Greedy(1))).Message);
         Assert.Contains("outside the vocabulary", Assert.Throws<ArgumentException>(() => engine.Submit([1, 999], SamplingParams.Greedy(1))).Message);
-        Assert.Contains("top_p", Assert.Throws<ArgumentException>(() => engine.Submit([1], new SamplingParams { TopP = 0 })).Message);
+        var sampling = Assert.Throws<SamplingParameterException>(() => engine.Submit([1], new SamplingParams { TopP = 0 }));
+        Assert.Contains("top_p", sampling.Message);
+        Assert.Equal("top_p", sampling.Parameter);
         Assert.Contains("cache holds only 4", Assert.Throws<KvCacheFullException>(() => engine.Submit(Prompt(40, 1), SamplingParams.Greedy(1))).Message);
     }
 }

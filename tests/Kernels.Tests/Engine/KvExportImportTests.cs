@@ -29,7 +29,7 @@ public sealed class KvExportImportTests
         Assert.Equal(0, (await SettledStats(prefill)).UsedBlocks);
 
         var continued = await ImportAsync(decode, prompt.Length, prefilled.Groups,
-                                          new SequenceContinuation([.. prompt, prefilled.First], prompt.Length, SamplingParams.Greedy(12), prefilled.Seed));
+                                          new SequenceContinuation([.. prompt, prefilled.First], prompt.Length, prefilled.Parameters));
         var rest = await ReadAllAsync(continued);
         Assert.Equal(expected, rest.Prepend(prefilled.First).ToArray());
         Assert.Equal(0, (await SettledStats(decode)).UsedBlocks);
@@ -53,7 +53,7 @@ public sealed class KvExportImportTests
             using var wire = KvPages.FromBytes(group.Descriptor, group.Bytes.ToArray()); // as a byte transport would
             await decode.WriteImportAsync(reservation, wire);
         }
-        var continued = await decode.CommitImportAsync(reservation, new SequenceContinuation([.. prompt, prefilled.First], prompt.Length, p, prefilled.Seed));
+        var continued = await decode.CommitImportAsync(reservation, new SequenceContinuation([.. prompt, prefilled.First], prompt.Length, prefilled.Parameters));
         var rest = await ReadAllAsync(continued);
         Assert.Equal(expected, rest.Prepend(prefilled.First).ToArray());
     }
@@ -68,7 +68,7 @@ public sealed class KvExportImportTests
         using var prefill = Create();
         using var decode = Create();
         var groups = new System.Collections.Concurrent.ConcurrentQueue<KvPages>();
-        var handle = prefill.Submit(prompt, SamplingParams.Greedy(9), seed: 5, new KvExportPlan(1, groups.Enqueue));
+        var handle = prefill.Submit(prompt, SamplingParams.Greedy(9) with { Seed = 5 }, new KvExportPlan(1, groups.Enqueue));
         var first = await handle.Tokens.ReadAsync();
         Assert.Null(await handle.Completion); // handed off
         Assert.Equal([0, 1], groups.Select(g => g.Descriptor.LayerStart));
@@ -76,7 +76,7 @@ public sealed class KvExportImportTests
 
         var reservation = await decode.ReserveImportAsync(prompt.Length);
         foreach (var g in groups) { await decode.WriteImportAsync(reservation, g); g.Dispose(); }
-        var continued = await decode.CommitImportAsync(reservation, new SequenceContinuation([.. prompt, first.TokenId], prompt.Length, SamplingParams.Greedy(9), 5));
+        var continued = await decode.CommitImportAsync(reservation, new SequenceContinuation([.. prompt, first.TokenId], prompt.Length, SamplingParams.Greedy(9) with { Seed = 5 }));
         var rest = new List<int>();
         await foreach (var t in continued.ReadAllAsync()) rest.Add(t.TokenId);
         Assert.Equal(expected, rest.Prepend(first.TokenId).ToArray());
@@ -92,7 +92,7 @@ public sealed class KvExportImportTests
 
         using var other = Create();
         var delivered = expected[..5]; // a worker died after five tokens reached the client
-        var handle = other.Submit(new SequenceContinuation([.. prompt, .. delivered], prompt.Length, p, 99));
+        var handle = other.Submit(new SequenceContinuation([.. prompt, .. delivered], prompt.Length, p));
         var rest = new List<int>();
         await foreach (var t in handle.ReadAllAsync()) rest.Add(t.TokenId);
         Assert.Equal(expected, delivered.Concat(rest).ToArray());
@@ -117,7 +117,7 @@ public sealed class KvExportImportTests
         using var prefilled = await PrefillAsync(prefill, prompt, SamplingParams.Greedy(4), seed: 1, layerGroupSize: 2);
         var error = await Assert.ThrowsAsync<ArgumentException>(() =>
             ImportAsync(decode, prompt.Length, prefilled.Groups,
-                        new SequenceContinuation([.. prompt, prefilled.First], prompt.Length, SamplingParams.Greedy(4), prefilled.Seed)));
+                        new SequenceContinuation([.. prompt, prefilled.First], prompt.Length, prefilled.Parameters)));
         Assert.Contains("block size 4", error.Message);
         Assert.Equal(0, (await SettledStats(decode)).UsedBlocks);
     }
@@ -139,7 +139,7 @@ public sealed class KvExportImportTests
         var write = await Assert.ThrowsAsync<InvalidOperationException>(() => decode.WriteImportAsync(reservation, prefilled.Groups[0]));
         Assert.Contains("committed or cancelled", write.Message);
         var commit = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            decode.CommitImportAsync(reservation, new SequenceContinuation([.. prompt, prefilled.First], prompt.Length, SamplingParams.Greedy(4), prefilled.Seed)));
+            decode.CommitImportAsync(reservation, new SequenceContinuation([.. prompt, prefilled.First], prompt.Length, prefilled.Parameters)));
         Assert.Contains("committed or cancelled", commit.Message);
     }
 
@@ -152,7 +152,7 @@ public sealed class KvExportImportTests
         using var prefilled = await PrefillAsync(prefill, prompt, SamplingParams.Greedy(4), seed: 1, layerGroupSize: 2);
         // The continuation lacks the first token: the imported KV already covers every token it has.
         var error = await Assert.ThrowsAsync<ArgumentException>(() =>
-            ImportAsync(decode, prompt.Length, prefilled.Groups, new SequenceContinuation(prompt, prompt.Length, SamplingParams.Greedy(4), prefilled.Seed)));
+            ImportAsync(decode, prompt.Length, prefilled.Groups, new SequenceContinuation(prompt, prompt.Length, prefilled.Parameters)));
         Assert.Contains("must have more tokens", error.Message);
         Assert.Equal(0, (await SettledStats(decode)).UsedBlocks);
     }

@@ -12,7 +12,8 @@ namespace Dynamo.Orleans.Kernels.Tests.Engine;
 internal static class KvHandoff
 {
     /// <summary>A prefill that ended handed off: its first token and the pages it streamed, in the order they came.</summary>
-    public sealed record Prefilled(int First, ulong Seed, IReadOnlyList<KvPages> Groups) : IDisposable
+    /// <param name="Parameters">The prefill's parameters with its seed: what the continuation must sample with.</param>
+    public sealed record Prefilled(int First, SamplingParams Parameters, IReadOnlyList<KvPages> Groups) : IDisposable
     {
         public void Dispose()
         {
@@ -23,10 +24,10 @@ internal static class KvHandoff
     public static async Task<Prefilled> PrefillAsync(LlmEngine engine, int[] prompt, SamplingParams parameters, ulong seed, int layerGroupSize)
     {
         var groups = new System.Collections.Concurrent.ConcurrentQueue<KvPages>();
-        var handle = engine.Submit(prompt, parameters, seed, new KvExportPlan(layerGroupSize, groups.Enqueue));
+        var handle = engine.Submit(prompt, parameters with { Seed = seed }, new KvExportPlan(layerGroupSize, groups.Enqueue));
         var first = await handle.Tokens.ReadAsync();
         Assert.Null(await handle.Completion); // handed off, not finished
-        return new Prefilled(first.TokenId, handle.Seed, groups.ToArray());
+        return new Prefilled(first.TokenId, handle.Parameters, groups.ToArray());
     }
 
     /// <summary>Reserves room for <paramref name="tokenCount"/> tokens, writes every group and commits; on failure the reservation is cancelled.</summary>

@@ -1,5 +1,6 @@
 using Dynamo.Orleans.Kernels.Caching;
 using Dynamo.Orleans.Kernels.Checkpoints;
+using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 using Dynamo.Orleans.Kernels.Model;
 using Dynamo.Orleans.Kernels.Tests.Checkpoints;
 using static TorchSharp.torch;

@@ -1,4 +1,4 @@
-namespace Dynamo.Orleans.Kernels.Checkpoints;
+namespace Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 
 /// <summary>
 /// The model used when none is named: a small Llama-architecture checkpoint with RANDOM weights and GPT-2's real

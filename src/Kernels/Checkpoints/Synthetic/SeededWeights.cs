@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Dynamo.Orleans.Kernels.Checkpoints;
+namespace Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 
 /// <summary>
 /// Fast, reproducible pseudo-normal weights written straight into a stream. A benchmark-sized model is hundreds of

@@ -1,4 +1,4 @@
-namespace Dynamo.Orleans.Kernels.Checkpoints;
+namespace Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 
 /// <summary>
 /// The tokenizer conventions of one model family as a synthetic folder reproduces them: special tokens appended after

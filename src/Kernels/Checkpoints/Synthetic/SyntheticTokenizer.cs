@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Dynamo.Orleans.Kernels.Checkpoints;
+namespace Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 
 /// <summary>
 /// The tokenizer files of a synthetic model folder: a Hugging Face <c>tokenizer.json</c> (GPT-2 byte-level BPE, GPT-2's

@@ -1,4 +1,4 @@
-namespace Dynamo.Orleans.Kernels.Checkpoints;
+namespace Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 
 /// <summary>
 /// What <see cref="SyntheticModelFolder"/> generates. Defaults are the <see cref="Tiny"/> preset; use <c>with</c> to vary

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Dynamo.Orleans.Kernels.Checkpoints;
+namespace Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 
 /// <summary>
 /// Writes a complete Hugging Face model folder — config.json, generation_config.json, safetensors weights (single or

@@ -1,8 +1,11 @@
 using System.Runtime.InteropServices;
 
-namespace Dynamo.Orleans.Bench.Reports;
+namespace Dynamo.Orleans.Bench;
 
-/// <summary>The machine a result was measured on: without it, a latency number means nothing.</summary>
+/// <summary>
+/// The machine a result was measured on: without it, a latency number means nothing. Every bench records it (this file
+/// is compiled into each bench project).
+/// </summary>
 public sealed record MachineDescription(string Cpu, int Cores, double MemoryGib, string Os, string Dotnet)
 {
     public static MachineDescription Current()

@@ -1,8 +1,8 @@
-namespace Dynamo.Orleans.Bench.Metrics;
+namespace Dynamo.Orleans.Bench;
 
 /// <summary>
 /// Percentiles by linear interpolation between closest ranks (numpy's default, which genai-perf and vLLM's benchmark
-/// scripts report): rank = p/100 · (n − 1).
+/// scripts report): rank = p/100 · (n − 1). The one definition every bench uses (compiled into each bench project).
 /// </summary>
 public static class Percentile
 {

@@ -3,7 +3,7 @@ using System.Reflection;
 
 using Dynamo.Orleans.Kernels.Tokenization;
 
-namespace Dynamo.Orleans.Kernels.Checkpoints;
+namespace Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 
 /// <summary>
 /// GPT-2's byte-level BPE in Hugging Face form, derived from the <c>gpt2.tiktoken</c> ranks that
