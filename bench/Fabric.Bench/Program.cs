@@ -98,9 +98,12 @@ foreach (var transport in new[] { KvTransportKind.InProcess, KvTransportKind.Sha
     lock (deliveries) delivered = deliveries.Order().ToList();
     double d50 = Percentile.Of(delivered, 50), d99 = Percentile.Of(delivered, 99);
     Console.WriteLine($"  stream delivery of handles: p50 {d50 * 1000:F2} ms  p99 {d99 * 1000:F2} ms ({delivered.Count} handles)");
-    rows.Add(new() { ["transport"] = transport.ToString(), ["handoff_p50_ms"] = p50 * 1000, ["handoff_p99_ms"] = p99 * 1000,
-                     ["handoff_p50_minus_one_decode_step_ms"] = p50 * 1000 - stepMs, ["requests"] = requests,
-                     ["stream_delivery_p50_ms"] = d50 * 1000, ["stream_delivery_p99_ms"] = d99 * 1000 });
+    rows.Add(new()
+    {
+        ["transport"] = transport.ToString(), ["handoff_p50_ms"] = p50 * 1000, ["handoff_p99_ms"] = p99 * 1000,
+        ["handoff_p50_minus_one_decode_step_ms"] = p50 * 1000 - stepMs, ["requests"] = requests,
+        ["stream_delivery_p50_ms"] = d50 * 1000, ["stream_delivery_p99_ms"] = d99 * 1000
+    });
 
     if (transport == KvTransportKind.InProcess)
     {

@@ -60,14 +60,20 @@ foreach (int batch in arguments.Batches)
     double eng = await EngineDecode(batch);
     double bareStepMs = 1000.0 * batch / bare, engStepMs = 1000.0 * batch / eng;
     Console.WriteLine($"decode batch {batch,2}: engine {eng,8:F1} tok/s ({engStepMs:F2} ms/step)   bare {bare,8:F1} tok/s ({bareStepMs:F2} ms/step)   ratio {eng / bare:F3}");
-    results.Add(new() { ["phase"] = "decode", ["batch"] = batch, ["engine_tokens_per_s"] = eng, ["bare_tokens_per_s"] = bare,
-                        ["engine_step_ms"] = engStepMs, ["bare_step_ms"] = bareStepMs, ["ratio"] = eng / bare });
+    results.Add(new()
+    {
+        ["phase"] = "decode", ["batch"] = batch, ["engine_tokens_per_s"] = eng, ["bare_tokens_per_s"] = bare,
+        ["engine_step_ms"] = engStepMs, ["bare_step_ms"] = bareStepMs, ["ratio"] = eng / bare
+    });
 }
 double barePrefill = BarePrefill(arguments.Prefill);
 double enginePrefill = await EnginePrefill(arguments.Prefill);
 Console.WriteLine($"prefill {arguments.Prefill} tokens: engine {enginePrefill:F0} tok/s   bare {barePrefill:F0} tok/s   ratio {enginePrefill / barePrefill:F3}");
-results.Add(new() { ["phase"] = "prefill", ["tokens"] = arguments.Prefill, ["engine_tokens_per_s"] = enginePrefill,
-                    ["bare_tokens_per_s"] = barePrefill, ["ratio"] = enginePrefill / barePrefill });
+results.Add(new()
+{
+    ["phase"] = "prefill", ["tokens"] = arguments.Prefill, ["engine_tokens_per_s"] = enginePrefill,
+    ["bare_tokens_per_s"] = barePrefill, ["ratio"] = enginePrefill / barePrefill
+});
 
 var b1 = results.First(r => r["phase"] is "decode" && (int)r["batch"] == 1);
 var b32 = results.LastOrDefault(r => r["phase"] is "decode" && (int)r["batch"] == 32) ?? b1;

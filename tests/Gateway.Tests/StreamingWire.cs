@@ -6,12 +6,12 @@ namespace Dynamo.Orleans.Gateway.Tests;
 /// <summary>An SSE response read event by event as it arrives, for tests that act mid-stream.</summary>
 internal sealed class StreamingWire : IAsyncDisposable
 {
-    private readonly HttpResponseMessage response;
-    private readonly StreamReader reader;
+    private readonly HttpResponseMessage _response;
+    private readonly StreamReader _reader;
 
-    private StreamingWire(HttpResponseMessage response, StreamReader reader) => (this.response, this.reader) = (response, reader);
+    private StreamingWire(HttpResponseMessage response, StreamReader reader) => (_response, _reader) = (response, reader);
 
-    public System.Net.HttpStatusCode Status => response.StatusCode;
+    public System.Net.HttpStatusCode Status => _response.StatusCode;
 
     public static async Task<StreamingWire> OpenAsync(HttpClient http, string path, object body, CancellationToken cancellationToken = default)
     {
@@ -23,7 +23,7 @@ internal sealed class StreamingWire : IAsyncDisposable
     /// <summary>The next event's JSON, or null at <c>[DONE]</c>.</summary>
     public async Task<JsonObject?> NextAsync()
     {
-        while (await reader.ReadLineAsync() is { } line)
+        while (await _reader.ReadLineAsync() is { } line)
         {
             if (line.Length == 0) continue;
             Assert.StartsWith("data: ", line);
@@ -35,8 +35,8 @@ internal sealed class StreamingWire : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        reader.Dispose();
-        response.Dispose();
+        _reader.Dispose();
+        _response.Dispose();
         return ValueTask.CompletedTask;
     }
 }

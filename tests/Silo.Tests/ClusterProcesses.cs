@@ -11,7 +11,7 @@ namespace Dynamo.Orleans.Silo.Tests;
 /// </summary>
 internal sealed class ClusterProcesses : IAsyncDisposable
 {
-    private readonly List<(Process Process, StringBuilder Output)> processes = new();
+    private readonly List<(Process Process, StringBuilder Output)> _processes = new();
 
     public static int FreePort()
     {
@@ -41,7 +41,7 @@ internal sealed class ClusterProcesses : IAsyncDisposable
         process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"dynamo serve exited early ({process.ExitCode}):\n{Output(output)}"));
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        processes.Add((process, output));
+        _processes.Add((process, output));
         await ready.Task.WaitAsync(TimeSpan.FromMinutes(2));
         return process;
     }
@@ -54,13 +54,13 @@ internal sealed class ClusterProcesses : IAsyncDisposable
         return process.ExitCode;
     }
 
-    public string Logs() => string.Join("\n----\n", processes.Select(p => Output(p.Output)));
+    public string Logs() => string.Join("\n----\n", _processes.Select(p => Output(p.Output)));
 
     private static string Output(StringBuilder b) { lock (b) return b.ToString(); }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var (process, _) in processes)
+        foreach (var (process, _) in _processes)
         {
             try
             {

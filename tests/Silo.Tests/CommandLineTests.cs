@@ -9,19 +9,19 @@ namespace Dynamo.Orleans.Silo.Tests;
 /// <summary><c>dynamo generate</c> and <c>dynamo tokenize</c> as a user runs them, compared with the engine in-process.</summary>
 public sealed class CommandLineTests : IDisposable
 {
-    private readonly string root = Path.Combine(Path.GetTempPath(), "dynamo-cli-" + Guid.NewGuid().ToString("N"));
-    private readonly string model;
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "dynamo-cli-" + Guid.NewGuid().ToString("N"));
+    private readonly string _model;
 
     public CommandLineTests()
     {
-        model = Path.Combine(root, "tiny-qwen2");
-        SyntheticModelFolder.Write(model, SyntheticModelOptions.Tiny with { Architecture = ModelArchitecture.Qwen2, Seed = 9 });
+        _model = Path.Combine(_root, "tiny-qwen2");
+        SyntheticModelFolder.Write(_model, SyntheticModelOptions.Tiny with { Architecture = ModelArchitecture.Qwen2, Seed = 9 });
     }
 
     [Fact]
     public async Task Generate_json_prints_the_tokens_the_engine_produces()
     {
-        var (code, stdout, stderr) = await DynamoProcess.RunAsync(root, "generate", "--model", model, "--prompt", "The quick brown fox",
+        var (code, stdout, stderr) = await DynamoProcess.RunAsync(_root, "generate", "--model", _model, "--prompt", "The quick brown fox",
             "--max-tokens", "7", "--temperature", "0", "--dtype", "float32", "--json");
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout);
@@ -31,7 +31,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(7, json.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
         Assert.True(json.RootElement.GetProperty("timings").GetProperty("total_seconds").GetDouble() > 0);
 
-        using var runtime = ModelRuntime.Load(new EngineOptions { Model = model, DType = "float32", Threads = 1 });
+        using var runtime = ModelRuntime.Load(new EngineOptions { Model = _model, DType = "float32", Threads = 1 });
         var prompt = runtime.Tokenizer.Encode("The quick brown fox");
         Assert.Equal(prompt, json.RootElement.GetProperty("prompt_token_ids").EnumerateArray().Select(e => e.GetInt32()));
         var (tokens, _) = await runtime.Engine.GenerateAsync(prompt, SamplingParams.Greedy(7));
@@ -42,9 +42,9 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public async Task Generate_takes_prompt_ids_and_a_seed_reproducibly()
     {
-        string[] args = ["generate", "--model", model, "--prompt-ids", "1,2,3,4", "--max-tokens", "6", "--temperature", "1.0", "--seed", "11", "--json"];
-        var first = await DynamoProcess.RunAsync(root, args);
-        var second = await DynamoProcess.RunAsync(root, args);
+        string[] args = ["generate", "--model", _model, "--prompt-ids", "1,2,3,4", "--max-tokens", "6", "--temperature", "1.0", "--seed", "11", "--json"];
+        var first = await DynamoProcess.RunAsync(_root, args);
+        var second = await DynamoProcess.RunAsync(_root, args);
         Assert.True(first.ExitCode == 0, first.Stderr);
         using var a = JsonDocument.Parse(first.Stdout);
         using var b = JsonDocument.Parse(second.Stdout);
@@ -55,20 +55,20 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public async Task Tokenize_prints_the_tokenizer_ids()
     {
-        var (code, stdout, stderr) = await DynamoProcess.RunAsync(root, "tokenize", "--model", model, "--text", "héllo wörld 👋");
+        var (code, stdout, stderr) = await DynamoProcess.RunAsync(_root, "tokenize", "--model", _model, "--text", "héllo wörld 👋");
         Assert.True(code == 0, stderr);
-        var expected = Kernels.Tokenization.ModelTokenizer.Load(model).Encode("héllo wörld 👋");
+        var expected = Kernels.Tokenization.ModelTokenizer.Load(_model).Encode("héllo wörld 👋");
         Assert.Equal(string.Join(',', expected), stdout.Trim());
     }
 
     [Fact]
     public async Task Without_a_model_the_default_model_is_generated_and_used()
     {
-        var (code, stdout, stderr) = await DynamoProcess.RunAsync(root, "generate", "--prompt", "Hello", "--max-tokens", "3", "--json");
+        var (code, stdout, stderr) = await DynamoProcess.RunAsync(_root, "generate", "--prompt", "Hello", "--max-tokens", "3", "--json");
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout);
         Assert.Equal(DefaultModel.Name, json.RootElement.GetProperty("model").GetString());
-        Assert.True(File.Exists(Path.Combine(root, "models", DefaultModel.Name, "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(_root, "models", DefaultModel.Name, "model.safetensors")));
     }
 
     [Theory]
@@ -81,11 +81,11 @@ public sealed class CommandLineTests : IDisposable
         string[] args = kind switch
         {
             "corrupt-weights" => ["generate", "--model", Corrupt(), "--prompt", "hi"],
-            "missing-folder" => ["generate", "--model", Path.Combine(root, "nope"), "--prompt", "hi"],
-            "bad-token-id" => ["generate", "--model", model, "--prompt-ids", "1,x"],
-            _ => ["generate", "--model", model],
+            "missing-folder" => ["generate", "--model", Path.Combine(_root, "nope"), "--prompt", "hi"],
+            "bad-token-id" => ["generate", "--model", _model, "--prompt-ids", "1,x"],
+            _ => ["generate", "--model", _model],
         };
-        var (code, _, stderr) = await DynamoProcess.RunAsync(root, args);
+        var (code, _, stderr) = await DynamoProcess.RunAsync(_root, args);
         Assert.NotEqual(0, code);
         Assert.DoesNotContain("   at ", stderr); // no stack trace
         Assert.Contains(kind switch
@@ -99,9 +99,9 @@ public sealed class CommandLineTests : IDisposable
 
     private string Corrupt()
     {
-        var copy = Path.Combine(root, "corrupt");
+        var copy = Path.Combine(_root, "corrupt");
         Directory.CreateDirectory(copy);
-        foreach (var f in Directory.GetFiles(model)) File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
+        foreach (var f in Directory.GetFiles(_model)) File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
         var weights = Path.Combine(copy, "model.safetensors");
         var bytes = File.ReadAllBytes(weights);
         File.WriteAllBytes(weights, bytes[..(bytes.Length / 2)]); // truncated mid-data
@@ -110,6 +110,6 @@ public sealed class CommandLineTests : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 }

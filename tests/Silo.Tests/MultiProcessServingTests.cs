@@ -16,13 +16,13 @@ namespace Dynamo.Orleans.Silo.Tests;
 /// </summary>
 public sealed class MultiProcessServingTests : IDisposable
 {
-    private readonly string root = Path.Combine(Path.GetTempPath(), "dynamo-mp-" + Guid.NewGuid().ToString("N"));
-    private readonly string model;
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "dynamo-mp-" + Guid.NewGuid().ToString("N"));
+    private readonly string _model;
 
     public MultiProcessServingTests()
     {
-        model = Path.Combine(root, "tiny-llama");
-        SyntheticModelFolder.Write(model, SyntheticModelOptions.Tiny with { Seed = 31, NumLayers = 4 });
+        _model = Path.Combine(_root, "tiny-llama");
+        SyntheticModelFolder.Write(_model, SyntheticModelOptions.Tiny with { Seed = 31, NumLayers = 4 });
     }
 
     [Theory]
@@ -33,11 +33,11 @@ public sealed class MultiProcessServingTests : IDisposable
         int prefillSilo = ClusterProcesses.FreePort(), prefillGateway = ClusterProcesses.FreePort();
         int decodeSilo = ClusterProcesses.FreePort(), decodeGateway = ClusterProcesses.FreePort();
         string cluster = "mp-" + Guid.NewGuid().ToString("N")[..8];
-        string[] common = ["--model", model, "--dtype", "float32", "--threads", "1", "--cluster-id", cluster, "--kv-transport", transport,
+        string[] common = ["--model", _model, "--dtype", "float32", "--threads", "1", "--cluster-id", cluster, "--kv-transport", transport,
                            "--disaggregation-threshold", "1", "--http-port", "0"];
         await using var processes = new ClusterProcesses();
-        var prefillProcess = await processes.StartAsync(root, [.. common, "--role", "prefill", "--silo-port", $"{prefillSilo}", "--gateway-port", $"{prefillGateway}"]);
-        var decodeProcess = await processes.StartAsync(root, [.. common, "--role", "decode", "--silo-port", $"{decodeSilo}", "--gateway-port", $"{decodeGateway}",
+        var prefillProcess = await processes.StartAsync(_root, [.. common, "--role", "prefill", "--silo-port", $"{prefillSilo}", "--gateway-port", $"{prefillGateway}"]);
+        var decodeProcess = await processes.StartAsync(_root, [.. common, "--role", "decode", "--silo-port", $"{decodeSilo}", "--gateway-port", $"{decodeGateway}",
                                           "--primary", $"127.0.0.1:{prefillSilo}"]);
 
         var builder = Host.CreateApplicationBuilder();
@@ -46,7 +46,7 @@ public sealed class MultiProcessServingTests : IDisposable
         await host.StartAsync();
         var dynamo = host.Services.GetRequiredService<DynamoClient>();
 
-        using var runtime = ModelRuntime.Load(new EngineOptions { Model = model, DType = "float32", Threads = 1 });
+        using var runtime = ModelRuntime.Load(new EngineOptions { Model = _model, DType = "float32", Threads = 1 });
         foreach (var length in new[] { 15, 16, 33 })
         {
             var prompt = Enumerable.Range(0, length).Select(i => (i * 389 + length) % 50000).ToArray();
@@ -77,6 +77,6 @@ public sealed class MultiProcessServingTests : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 }

@@ -14,14 +14,14 @@ namespace Dynamo.Orleans.Silo.Tests;
 /// </summary>
 public sealed class ServeHttpTests : IAsyncLifetime
 {
-    private readonly string root = Path.Combine(Path.GetTempPath(), "dynamo-serve-http-" + Guid.NewGuid().ToString("N"));
-    private readonly List<Process> processes = [];
-    private string model = "";
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "dynamo-serve-http-" + Guid.NewGuid().ToString("N"));
+    private readonly List<Process> _processes = [];
+    private string _model = "";
 
     public Task InitializeAsync()
     {
-        model = Path.Combine(root, "tiny-llama");
-        SyntheticModelFolder.Write(model, SyntheticModelOptions.Tiny with { Seed = 3 });
+        _model = Path.Combine(_root, "tiny-llama");
+        SyntheticModelFolder.Write(_model, SyntheticModelOptions.Tiny with { Seed = 3 });
         return Task.CompletedTask;
     }
 
@@ -29,7 +29,7 @@ public sealed class ServeHttpTests : IAsyncLifetime
     public async Task Serve_answers_openai_requests_beside_the_silo_and_from_a_gateway_only_process()
     {
         int siloPort = FreePort(), gatewayPort = FreePort(), siloHttp = FreePort(), gatewayHttp = FreePort();
-        await StartAsync("serve", "--model", model, "--dtype", "float32", "--kv-blocks", "64", "--silo-port", $"{siloPort}",
+        await StartAsync("serve", "--model", _model, "--dtype", "float32", "--kv-blocks", "64", "--silo-port", $"{siloPort}",
                          "--gateway-port", $"{gatewayPort}", "--http-port", $"{siloHttp}", "--cluster-id", "serve-http-test");
         await StartAsync("serve", "--role", "gateway", "--gateway-ports", $"{gatewayPort}", "--http-port", $"{gatewayHttp}",
                          "--cluster-id", "serve-http-test", "--api-key", "sk-serve");
@@ -61,9 +61,9 @@ public sealed class ServeHttpTests : IAsyncLifetime
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(DynamoProcess.Executable);
         foreach (var a in args) info.ArgumentList.Add(a);
-        info.Environment["DYNAMO_CACHE"] = root;
+        info.Environment["DYNAMO_CACHE"] = _root;
         var process = Process.Start(info)!;
-        processes.Add(process);
+        _processes.Add(process);
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
@@ -85,12 +85,12 @@ public sealed class ServeHttpTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         // The gateway-only process first, then the silo it is a client of.
-        foreach (var process in Enumerable.Reverse(processes))
+        foreach (var process in Enumerable.Reverse(_processes))
         {
             if (!process.HasExited) process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
             process.Dispose();
         }
-        try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 }

@@ -65,14 +65,14 @@ public sealed record DeploymentPlan(string Name, string Description, int HttpPor
     /// </summary>
     public static DeploymentPlan Parse(string text, ServeSettings s)
     {
-        const string chunk = "aggregated@chunk", disaggregated = "disaggregated@";
+        const string ChunkPrefix = "aggregated@chunk", DisaggregatedPrefix = "disaggregated@";
         return text switch
         {
             "aggregated" => Aggregated(s),
             "disaggregated" => Disaggregated(s),
             "all-in-one" => AllInOne(s),
-            _ when text.StartsWith(chunk, StringComparison.Ordinal) && Number(text[chunk.Length..]) is { } n => Aggregated(s, n),
-            _ when text.StartsWith(disaggregated, StringComparison.Ordinal) && Number(text[disaggregated.Length..]) is { } t => Disaggregated(s, t),
+            _ when text.StartsWith(ChunkPrefix, StringComparison.Ordinal) && Number(text[ChunkPrefix.Length..]) is { } n => Aggregated(s, n),
+            _ when text.StartsWith(DisaggregatedPrefix, StringComparison.Ordinal) && Number(text[DisaggregatedPrefix.Length..]) is { } t => Disaggregated(s, t),
             _ => throw new ArgumentException($"--deployments: '{text}' is not aggregated, aggregated@chunkN, disaggregated, disaggregated@N or all-in-one"),
         };
 
@@ -88,8 +88,8 @@ public sealed record DeploymentPlan(string Name, string Description, int HttpPor
     {
         var pairs = new List<(string, string)>();
         foreach (var b in names.Where(IsAggregated))
-        foreach (var c in names.Where(c => c != b && (b == "aggregated" || !IsAggregated(c))))
-            pairs.Add((b, c));
+            foreach (var c in names.Where(c => c != b && (b == "aggregated" || !IsAggregated(c))))
+                pairs.Add((b, c));
         return pairs;
 
         static bool IsAggregated(string name) => name == "aggregated" || name.StartsWith("aggregated-chunk", StringComparison.Ordinal);

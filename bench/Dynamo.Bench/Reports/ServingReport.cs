@@ -91,8 +91,8 @@ public static class ServingReport
             md.AppendLine("| deployment | concurrency | class | ok / requests | req/s | output tok/s | tok/s per worker | tok/s per user | TTFT p50 | TTFT p90 | TTFT p99 | ITL p50 | ITL p90 | ITL p99 | gap p99 | E2E p50 (s) | E2E p99 (s) | goodput req/s |");
             md.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var p in r.Points)
-            foreach (var (name, s) in p.Classes)
-                md.AppendLine(Row($"{p.Deployment} | {p.Concurrency} | {name}", null, s));
+                foreach (var (name, s) in p.Classes)
+                    md.AppendLine(Row($"{p.Deployment} | {p.Concurrency} | {name}", null, s));
         }
         if (r.Comparisons.Count > 0)
         {

@@ -15,25 +15,25 @@ public sealed class PrometheusExporter : IDisposable
     public const string FabricMeterName = "Dynamo.Orleans";
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    private readonly MeterListener listener = new();
-    private readonly Lock scrapeGate = new();
-    private readonly ConcurrentDictionary<Instrument, ConcurrentDictionary<string, Series>> instruments = new();
+    private readonly MeterListener _listener = new();
+    private readonly Lock _scrapeGate = new();
+    private readonly ConcurrentDictionary<Instrument, ConcurrentDictionary<string, Series>> _instruments = new();
 
     public PrometheusExporter(GatewayMetrics metrics)
     {
-        listener.InstrumentPublished = (instrument, l) =>
+        _listener.InstrumentPublished = (instrument, l) =>
         {
             if (ReferenceEquals(instrument.Meter, metrics.Meter) || instrument.Meter.Name == FabricMeterName)
             {
-                instruments.TryAdd(instrument, new ConcurrentDictionary<string, Series>());
+                _instruments.TryAdd(instrument, new ConcurrentDictionary<string, Series>());
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<long>((i, value, tags, _) => Record(i, value, tags));
-        listener.SetMeasurementEventCallback<int>((i, value, tags, _) => Record(i, value, tags));
-        listener.SetMeasurementEventCallback<double>((i, value, tags, _) => Record(i, value, tags));
-        listener.MeasurementsCompleted = (i, _) => instruments.TryRemove(i, out ConcurrentDictionary<string, Series>? _);
-        listener.Start();
+        _listener.SetMeasurementEventCallback<long>((i, value, tags, _) => Record(i, value, tags));
+        _listener.SetMeasurementEventCallback<int>((i, value, tags, _) => Record(i, value, tags));
+        _listener.SetMeasurementEventCallback<double>((i, value, tags, _) => Record(i, value, tags));
+        _listener.MeasurementsCompleted = (i, _) => _instruments.TryRemove(i, out ConcurrentDictionary<string, Series>? _);
+        _listener.Start();
     }
 
     private static bool IsObservable(Instrument i) => i.GetType().Name.StartsWith("Observable", StringComparison.Ordinal);
@@ -42,7 +42,7 @@ public sealed class PrometheusExporter : IDisposable
 
     private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        if (!instruments.TryGetValue(instrument, out var series)) return;
+        if (!_instruments.TryGetValue(instrument, out var series)) return;
         var labels = Labels(tags);
         var s = series.GetOrAdd(labels, _ => new Series(IsHistogram(instrument)));
         lock (s)
@@ -62,17 +62,17 @@ public sealed class PrometheusExporter : IDisposable
     /// <summary>Observes the gauges, then writes every series.</summary>
     public string Scrape()
     {
-        lock (scrapeGate) return Write();
+        lock (_scrapeGate) return Write();
     }
 
     private string Write()
     {
         // Observable series are re-observed each scrape, so a worker that left disappears from the output.
-        foreach (var (instrument, series) in instruments)
+        foreach (var (instrument, series) in _instruments)
             if (IsObservable(instrument)) series.Clear();
-        listener.RecordObservableInstruments();
+        _listener.RecordObservableInstruments();
         var text = new StringBuilder();
-        foreach (var (instrument, series) in instruments.OrderBy(p => p.Key.Name, StringComparer.Ordinal))
+        foreach (var (instrument, series) in _instruments.OrderBy(p => p.Key.Name, StringComparer.Ordinal))
         {
             var name = MetricName(instrument.Name);
             var type = IsHistogram(instrument) ? "histogram" : IsCounter(instrument) ? "counter" : "gauge";
@@ -136,7 +136,7 @@ public sealed class PrometheusExporter : IDisposable
         return new string(chars);
     }
 
-    public void Dispose() => listener.Dispose();
+    public void Dispose() => _listener.Dispose();
 
     private sealed class Series(bool histogram)
     {

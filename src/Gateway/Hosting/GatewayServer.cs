@@ -13,15 +13,15 @@ namespace Dynamo.Orleans.Gateway.Hosting;
 /// </summary>
 public sealed class GatewayServer : IAsyncDisposable
 {
-    private readonly WebApplication app;
+    private readonly WebApplication _app;
 
-    private GatewayServer(WebApplication app) => this.app = app;
+    private GatewayServer(WebApplication app) => _app = app;
 
     /// <summary>The addresses Kestrel bound (port 0 in <see cref="GatewayOptions.Urls"/> resolved to the real one).</summary>
     public IReadOnlyList<Uri> Addresses =>
-        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
 
-    public IServiceProvider Services => app.Services;
+    public IServiceProvider Services => _app.Services;
 
     public static async Task<GatewayServer> StartAsync(IGrainFactory grains, Action<GatewayOptions>? configure = null,
                                                        Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
@@ -44,7 +44,7 @@ public sealed class GatewayServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await app.StopAsync();
-        await app.DisposeAsync();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
     }
 }

@@ -10,58 +10,58 @@ namespace Dynamo.Orleans.Gateway.Serving;
 /// </summary>
 public sealed class AdmissionGate
 {
-    private readonly GatewayOptions options;
-    private readonly SemaphoreSlim slots;
-    private int queued;
-    private int running;
+    private readonly GatewayOptions _options;
+    private readonly SemaphoreSlim _slots;
+    private int _queued;
+    private int _running;
 
     public AdmissionGate(IOptions<GatewayOptions> options)
     {
-        this.options = options.Value;
-        if (this.options.MaxConcurrentRequests < 1) throw new ArgumentException("Gateway:MaxConcurrentRequests must be at least 1");
-        if (this.options.MaxQueuedRequests < 0) throw new ArgumentException("Gateway:MaxQueuedRequests must not be negative");
-        slots = new SemaphoreSlim(this.options.MaxConcurrentRequests, this.options.MaxConcurrentRequests);
+        _options = options.Value;
+        if (_options.MaxConcurrentRequests < 1) throw new ArgumentException("Gateway:MaxConcurrentRequests must be at least 1");
+        if (_options.MaxQueuedRequests < 0) throw new ArgumentException("Gateway:MaxQueuedRequests must not be negative");
+        _slots = new SemaphoreSlim(_options.MaxConcurrentRequests, _options.MaxConcurrentRequests);
     }
 
-    public int Running => Volatile.Read(ref running);
-    public int Queued => Volatile.Read(ref queued);
+    public int Running => Volatile.Read(ref _running);
+    public int Queued => Volatile.Read(ref _queued);
 
     /// <summary>Waits for a slot (or refuses); dispose the lease when the request's sequence has ended.</summary>
     public async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
     {
-        if (!slots.Wait(0))
+        if (!_slots.Wait(0))
         {
-            if (Interlocked.Increment(ref queued) > options.MaxQueuedRequests)
+            if (Interlocked.Increment(ref _queued) > _options.MaxQueuedRequests)
             {
-                Interlocked.Decrement(ref queued);
-                throw Saturated($"The server is at capacity ({options.MaxConcurrentRequests} running, {options.MaxQueuedRequests} queued); retry later.");
+                Interlocked.Decrement(ref _queued);
+                throw Saturated($"The server is at capacity ({_options.MaxConcurrentRequests} running, {_options.MaxQueuedRequests} queued); retry later.");
             }
             try
             {
-                if (!await slots.WaitAsync(options.QueueTimeout, cancellationToken))
-                    throw Saturated($"No generation slot became free within {options.QueueTimeout.TotalSeconds:0.#} s; retry later.");
+                if (!await _slots.WaitAsync(_options.QueueTimeout, cancellationToken))
+                    throw Saturated($"No generation slot became free within {_options.QueueTimeout.TotalSeconds:0.#} s; retry later.");
             }
             finally
             {
-                Interlocked.Decrement(ref queued);
+                Interlocked.Decrement(ref _queued);
             }
         }
-        Interlocked.Increment(ref running);
+        Interlocked.Increment(ref _running);
         return new Lease(this);
     }
 
     private ApiError Saturated(string message) =>
-        new(StatusCodes.Status429TooManyRequests, message, "rate_limit_error", null, "server_saturated") { RetryAfter = options.RetryAfter };
+        new(StatusCodes.Status429TooManyRequests, message, "rate_limit_error", null, "server_saturated") { RetryAfter = _options.RetryAfter };
 
     private sealed class Lease(AdmissionGate gate) : IDisposable
     {
-        private int disposed;
+        private int _disposed;
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref disposed, 1) != 0) return;
-            Interlocked.Decrement(ref gate.running);
-            gate.slots.Release();
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            Interlocked.Decrement(ref gate._running);
+            gate._slots.Release();
         }
     }
 }

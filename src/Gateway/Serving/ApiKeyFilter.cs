@@ -13,10 +13,10 @@ public sealed class ApiKeyFilter(IOptions<GatewayOptions> options) : IEndpointFi
     {
         if (options.Value.ApiKey is not { Length: > 0 } key) return next(context);
         var header = context.HttpContext.Request.Headers.Authorization.ToString();
-        const string scheme = "Bearer ";
-        bool ok = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
+        const string Scheme = "Bearer ";
+        bool ok = header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase)
                   // Fixed-time comparison: response timing must not reveal how much of a guessed key was right.
-                  && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()), Encoding.UTF8.GetBytes(key));
+                  && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[Scheme.Length..].Trim()), Encoding.UTF8.GetBytes(key));
         if (ok) return next(context);
         context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
         var message = header.Length == 0

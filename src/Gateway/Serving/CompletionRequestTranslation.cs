@@ -18,7 +18,9 @@ internal static class CompletionRequestTranslation
         // max_tokens left out: the engine's default, 16, which is also OpenAI's legacy default.
         return r.TranslateCommonFields(r.MaxTokens) with
         {
-            Prompt = prompt.Texts?[0], PromptTokenIds = prompt.TokenIds?[0], Logprobs = r.Logprobs,
+            Prompt = prompt.Texts?[0],
+            PromptTokenIds = prompt.TokenIds?[0],
+            Logprobs = r.Logprobs,
         };
     }
 }

@@ -10,26 +10,26 @@ namespace Dynamo.Orleans.Gateway.Serving;
 public sealed class FabricStatusCache(IGrainFactory grains, IOptions<GatewayOptions> options)
 {
     // A reference, swapped whole: readers on other threads never see a status paired with another fetch's time.
-    private volatile Snapshot? latest;
-    private Task<FabricStatus>? refreshing;
-    private readonly Lock gate = new();
+    private volatile Snapshot? _latest;
+    private Task<FabricStatus>? _refreshing;
+    private readonly Lock _gate = new();
 
     /// <summary>The last status fetched, for synchronous readers such as metric gauges.</summary>
-    public FabricStatus? Latest => latest?.Status;
+    public FabricStatus? Latest => _latest?.Status;
 
     /// <summary>A status no older than <see cref="GatewayOptions.StatusRefreshInterval"/>.</summary>
     public Task<FabricStatus> GetAsync()
     {
-        if (latest is { } l && DateTime.UtcNow - l.At < options.Value.StatusRefreshInterval) return Task.FromResult(l.Status);
+        if (_latest is { } l && DateTime.UtcNow - l.At < options.Value.StatusRefreshInterval) return Task.FromResult(l.Status);
         return RefreshAsync();
     }
 
     /// <summary>Asks the cluster now; concurrent callers share one call.</summary>
     public Task<FabricStatus> RefreshAsync()
     {
-        lock (gate)
+        lock (_gate)
         {
-            return refreshing ??= FetchAsync();
+            return _refreshing ??= FetchAsync();
         }
     }
 
@@ -40,12 +40,12 @@ public sealed class FabricStatusCache(IGrainFactory grains, IOptions<GatewayOpti
         try
         {
             var status = await grains.GetGrain<IFabricStatusGrain>(0).GetStatus();
-            latest = new Snapshot(status, DateTime.UtcNow);
+            _latest = new Snapshot(status, DateTime.UtcNow);
             return status;
         }
         finally
         {
-            lock (gate) refreshing = null;
+            lock (_gate) _refreshing = null;
         }
     }
 

@@ -12,24 +12,24 @@ namespace Dynamo.Orleans.Gateway.Serving;
 /// </summary>
 public sealed class SequenceRun : IAsyncDisposable
 {
-    private readonly IAsyncEnumerator<CompletionChunk> chunks;
-    private readonly IDisposable lease;
-    private readonly GatewayMetrics metrics;
-    private readonly KeyValuePair<string, object?> modelTag;
-    private readonly long arrivedAt;
-    private bool hasFirst;
-    private int tokens;
-    private int promptTokens;
-    private double lastTokenAt;
+    private readonly IAsyncEnumerator<CompletionChunk> _chunks;
+    private readonly IDisposable _lease;
+    private readonly GatewayMetrics _metrics;
+    private readonly KeyValuePair<string, object?> _modelTag;
+    private readonly long _arrivedAt;
+    private bool _hasFirst;
+    private int _tokens;
+    private int _promptTokens;
+    private double _lastTokenAt;
 
     internal SequenceRun(IAsyncEnumerator<CompletionChunk> chunks, IDisposable lease, GatewayMetrics metrics, string model, long arrivedAt)
     {
-        this.chunks = chunks;
-        this.lease = lease;
-        this.metrics = metrics;
-        this.arrivedAt = arrivedAt;
+        _chunks = chunks;
+        _lease = lease;
+        _metrics = metrics;
+        _arrivedAt = arrivedAt;
         Model = model;
-        modelTag = new KeyValuePair<string, object?>("model", model);
+        _modelTag = new KeyValuePair<string, object?>("model", model);
     }
 
     public string Model { get; }
@@ -40,17 +40,17 @@ public sealed class SequenceRun : IAsyncDisposable
     /// <summary>Usage from the last chunk (or counted, should the fabric not report it).</summary>
     public CompletionUsage Usage { get; private set; } = new(0, 0, 0);
 
-    internal async Task StartAsync() => hasFirst = await MoveNextAsync();
+    internal async Task StartAsync() => _hasFirst = await MoveNextAsync();
 
     /// <summary>The chunks, the first of which <see cref="SequenceRunner"/> already awaited.</summary>
     public async IAsyncEnumerable<CompletionChunk> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (!hasFirst) yield break;
-        yield return chunks.Current;
+        if (!_hasFirst) yield break;
+        yield return _chunks.Current;
         while (await MoveNextAsync())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return chunks.Current;
+            yield return _chunks.Current;
         }
     }
 
@@ -65,27 +65,27 @@ public sealed class SequenceRun : IAsyncDisposable
 
     private async ValueTask<bool> MoveNextAsync()
     {
-        if (!await chunks.MoveNextAsync()) return false;
-        var chunk = chunks.Current;
-        var now = Stopwatch.GetElapsedTime(arrivedAt).TotalSeconds;
-        if (chunk.PromptTokenIds is { } prompt) promptTokens = prompt.Count;
+        if (!await _chunks.MoveNextAsync()) return false;
+        var chunk = _chunks.Current;
+        var now = Stopwatch.GetElapsedTime(_arrivedAt).TotalSeconds;
+        if (chunk.PromptTokenIds is { } prompt) _promptTokens = prompt.Count;
         int count = chunk.TokenIds.Count;
         if (count > 0)
         {
-            if (tokens == 0) metrics.TimeToFirstToken.Record(now, modelTag);
+            if (_tokens == 0) _metrics.TimeToFirstToken.Record(now, _modelTag);
             // Orleans batches enumeration results: tokens that arrive together share the gap since the last ones.
-            int gaps = tokens == 0 ? count - 1 : count;
-            double start = tokens == 0 ? now : lastTokenAt;
-            for (int i = 0; i < gaps; i++) metrics.InterTokenLatency.Record((now - start) / gaps, modelTag);
-            tokens += count;
-            lastTokenAt = now;
+            int gaps = _tokens == 0 ? count - 1 : count;
+            double start = _tokens == 0 ? now : _lastTokenAt;
+            for (int i = 0; i < gaps; i++) _metrics.InterTokenLatency.Record((now - start) / gaps, _modelTag);
+            _tokens += count;
+            _lastTokenAt = now;
         }
         if (chunk.FinishReason is { } finish)
         {
             FinishReason = finish;
-            Usage = chunk.Usage ?? new CompletionUsage(promptTokens, tokens, 0);
-            metrics.InputTokens.Add(Usage.PromptTokens, modelTag);
-            metrics.OutputTokens.Add(Usage.CompletionTokens, modelTag);
+            Usage = chunk.Usage ?? new CompletionUsage(_promptTokens, _tokens, 0);
+            _metrics.InputTokens.Add(Usage.PromptTokens, _modelTag);
+            _metrics.OutputTokens.Add(Usage.CompletionTokens, _modelTag);
         }
         return true;
     }
@@ -94,12 +94,12 @@ public sealed class SequenceRun : IAsyncDisposable
     {
         try
         {
-            await chunks.DisposeAsync();
+            await _chunks.DisposeAsync();
         }
         finally
         {
-            metrics.RequestDuration.Record(Stopwatch.GetElapsedTime(arrivedAt).TotalSeconds, modelTag);
-            lease.Dispose();
+            _metrics.RequestDuration.Record(Stopwatch.GetElapsedTime(_arrivedAt).TotalSeconds, _modelTag);
+            _lease.Dispose();
         }
     }
 }

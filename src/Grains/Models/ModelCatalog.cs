@@ -13,11 +13,11 @@ namespace Dynamo.Orleans.Grains.Models;
 /// </summary>
 public sealed class ModelCatalog
 {
-    private readonly Lazy<(string Name, ModelTokenizer Tokenizer, ChatTemplate? Template, int MaxModelLen)> model;
+    private readonly Lazy<(string Name, ModelTokenizer Tokenizer, ChatTemplate? Template, int MaxModelLen)> _model;
 
     public ModelCatalog(IOptions<FabricOptions> options, WorkerEngine engine)
     {
-        model = new Lazy<(string, ModelTokenizer, ChatTemplate?, int)>(() =>
+        _model = new Lazy<(string, ModelTokenizer, ChatTemplate?, int)>(() =>
         {
             if (options.Value.Roles != Dynamo.Orleans.Workers.WorkerRole.None)
             {
@@ -34,8 +34,8 @@ public sealed class ModelCatalog
         });
     }
 
-    public string Name => model.Value.Name;
-    public ModelTokenizer Tokenizer => model.Value.Tokenizer;
-    public ChatTemplate? ChatTemplate => model.Value.Template;
-    public int MaxModelLen => model.Value.MaxModelLen;
+    public string Name => _model.Value.Name;
+    public ModelTokenizer Tokenizer => _model.Value.Tokenizer;
+    public ChatTemplate? ChatTemplate => _model.Value.Template;
+    public int MaxModelLen => _model.Value.MaxModelLen;
 }

@@ -19,8 +19,8 @@ public sealed class WorkerRouter(
 {
     public const string DeviceMetadataKey = "dynamo.device";
 
-    private readonly ConcurrentDictionary<string, (WorkerLoad? Load, DateTime At)> loads = new();
-    private readonly ConcurrentDictionary<string, int> chosenSinceRefresh = new();
+    private readonly ConcurrentDictionary<string, (WorkerLoad? Load, DateTime At)> _loads = new();
+    private readonly ConcurrentDictionary<string, int> _chosenSinceRefresh = new();
 
     public IReadOnlyList<WorkerAddress> Pool(WorkerRole role)
     {
@@ -46,11 +46,11 @@ public sealed class WorkerRouter(
         for (int i = 0; i < candidates.Count; i++)
         {
             if (current[i] is not { Draining: false } load) continue;
-            double score = load.Running + load.Waiting + chosenSinceRefresh.GetValueOrDefault(CacheKey(candidates[i]))
+            double score = load.Running + load.Waiting + _chosenSinceRefresh.GetValueOrDefault(CacheKey(candidates[i]))
                          + (load.TotalBlocks == 0 ? 0 : (double)load.UsedBlocks / load.TotalBlocks);
             if (score < bestScore) { bestScore = score; best = candidates[i]; }
         }
-        if (best is not null) chosenSinceRefresh.AddOrUpdate(CacheKey(best), 1, (_, n) => n + 1);
+        if (best is not null) _chosenSinceRefresh.AddOrUpdate(CacheKey(best), 1, (_, n) => n + 1);
         return best;
     }
 
@@ -62,7 +62,7 @@ public sealed class WorkerRouter(
 
     private async Task<WorkerLoad?> GetLoadAsync(WorkerAddress worker)
     {
-        if (loads.TryGetValue(CacheKey(worker), out var cached) && DateTime.UtcNow - cached.At < options.Value.LoadRefreshInterval)
+        if (_loads.TryGetValue(CacheKey(worker), out var cached) && DateTime.UtcNow - cached.At < options.Value.LoadRefreshInterval)
             return cached.Load;
         WorkerLoad? load;
         try
@@ -76,8 +76,8 @@ public sealed class WorkerRouter(
             logger.LogWarning(e, "Worker {Worker} did not report its load; skipping it", worker.Key);
             load = null;
         }
-        loads[CacheKey(worker)] = (load, DateTime.UtcNow);
-        chosenSinceRefresh.TryRemove(CacheKey(worker), out _);
+        _loads[CacheKey(worker)] = (load, DateTime.UtcNow);
+        _chosenSinceRefresh.TryRemove(CacheKey(worker), out _);
         return load;
     }
 

@@ -24,40 +24,40 @@ namespace Dynamo.Orleans.Grains.Sequences;
 public sealed class SequenceGrain(
     ModelCatalog model, WorkerRouter router, IOptions<FabricOptions> options, ILogger<SequenceGrain> logger) : Grain, ISequenceGrain
 {
-    private SequenceStatus status = null!;
-    private CancellationTokenSource? cancel;
-    private int epoch;
-    private SequenceOutput? output;
+    private SequenceStatus _status = null!;
+    private CancellationTokenSource? _cancel;
+    private int _epoch;
+    private SequenceOutput? _output;
     // Whether the current route's decode worker has produced a token: tells a failed handoff from a failed decode.
-    private bool decodeStarted;
+    private bool _decodeStarted;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        status = new SequenceStatus { SequenceId = this.GetPrimaryKeyString(), State = SequenceState.Idle };
+        _status = new SequenceStatus { SequenceId = this.GetPrimaryKeyString(), State = SequenceState.Idle };
         return Task.CompletedTask;
     }
 
     // GeneratedTokens is read off the output when asked rather than copied into the record on every token.
-    public Task<SequenceStatus> GetStatus() => Task.FromResult(status with { GeneratedTokens = output?.Delivered.Count ?? 0 });
+    public Task<SequenceStatus> GetStatus() => Task.FromResult(_status with { GeneratedTokens = _output?.Delivered.Count ?? 0 });
 
     public Task Cancel()
     {
-        cancel?.Cancel();
+        _cancel?.Cancel();
         return Task.CompletedTask;
     }
 
     public async IAsyncEnumerable<CompletionChunk> Generate(GenerateRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (status.State != SequenceState.Idle)
-            throw new InvalidOperationException($"sequence '{status.SequenceId}' has already run; each request needs its own id");
+        if (_status.State != SequenceState.Idle)
+            throw new InvalidOperationException($"sequence '{_status.SequenceId}' has already run; each request needs its own id");
         var prepared = PreparedRequest.From(request, model);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cancel = cts;
+        _cancel = cts;
         var clock = Stopwatch.StartNew();
-        status = status with { State = SequenceState.Prefilling, PromptTokens = prepared.Prompt.Count };
+        _status = _status with { State = SequenceState.Prefilling, PromptTokens = prepared.Prompt.Count };
         FabricMetrics.PromptTokens.Add(prepared.Prompt.Count);
         FabricMetrics.InFlight.Add(1);
-        var output = this.output = new SequenceOutput(model.Tokenizer, prepared);
+        var output = _output = new SequenceOutput(model.Tokenizer, prepared);
         var failed = new HashSet<SiloAddress>();
         double lastTokenAt = 0;
         try
@@ -72,14 +72,14 @@ public sealed class SequenceGrain(
                     if (failure is not null)
                     {
                         if (cts.IsCancellationRequested) throw new OperationCanceledException(cts.Token);
-                        if (failure is RequestValidationException or ArgumentException || status.Reroutes >= options.Value.MaxReroutes) throw failure;
+                        if (failure is RequestValidationException or ArgumentException || _status.Reroutes >= options.Value.MaxReroutes) throw failure;
                         // A worker failed: note it, and resume elsewhere from what the caller already has.
-                        logger.LogWarning(failure, "Sequence {Sequence}: worker failed after {Count} tokens; re-routing", status.SequenceId, output.Delivered.Count);
+                        logger.LogWarning(failure, "Sequence {Sequence}: worker failed after {Count} tokens; re-routing", _status.SequenceId, output.Delivered.Count);
                         // Before the decode worker produced anything, blame the handoff's prefill side (the decode
                         // worker can still prefill locally); after, the decode worker.
-                        if (route.Prefill is { } p && !decodeStarted) failed.Add(p.Silo);
+                        if (route.Prefill is { } p && !_decodeStarted) failed.Add(p.Silo);
                         else failed.Add(route.Decode.Silo);
-                        status = status with { Reroutes = status.Reroutes + 1 };
+                        _status = _status with { Reroutes = _status.Reroutes + 1 };
                         FabricMetrics.Reroutes.Add(1);
                         break;
                     }
@@ -87,12 +87,12 @@ public sealed class SequenceGrain(
                     var now = clock.Elapsed.TotalSeconds;
                     if (output.Delivered.Count == 0)
                     {
-                        status = status with { State = SequenceState.Decoding, TimeToFirstTokenSeconds = now };
+                        _status = _status with { State = SequenceState.Decoding, TimeToFirstTokenSeconds = now };
                         FabricMetrics.TimeToFirstToken.Record(now);
                     }
                     else FabricMetrics.InterTokenLatency.Record(now - lastTokenAt);
                     lastTokenAt = now;
-                    output.CachedPromptTokens = status.CachedPromptTokens;
+                    output.CachedPromptTokens = _status.CachedPromptTokens;
                     var chunk = output.Accept(tokens.Current);
                     if (chunk is not null) yield return chunk;
                     if (output.Finished) break;
@@ -104,12 +104,12 @@ public sealed class SequenceGrain(
             FabricMetrics.InFlight.Add(-1);
             FabricMetrics.OutputTokens.Add(output.Delivered.Count);
             FabricMetrics.RequestDuration.Record(clock.Elapsed.TotalSeconds);
-            status = status with
+            _status = _status with
             {
                 State = output.Finished ? SequenceState.Finished : cts.IsCancellationRequested ? SequenceState.Cancelled : SequenceState.Failed,
                 FinishReason = output.Finished ? output.FinishReason : cts.IsCancellationRequested ? CompletionFinishReason.Cancelled : CompletionFinishReason.Error,
             };
-            cancel = null;
+            _cancel = null;
         }
     }
 
@@ -136,7 +136,7 @@ public sealed class SequenceGrain(
         // another silo (on the same silo the decode worker's own engine prefills without any transfer).
         if (delivered == 0 && request.Prompt.Count >= options.Value.DisaggregationThreshold)
             prefill = await router.ChooseAsync(WorkerRole.Prefill, new HashSet<SiloAddress>(failed) { decode.Silo });
-        status = status with { DecodeWorker = decode.Key, PrefillWorker = prefill?.Key, Disaggregated = prefill is not null };
+        _status = _status with { DecodeWorker = decode.Key, PrefillWorker = prefill?.Key, Disaggregated = prefill is not null };
         return new Route(decode, prefill);
     }
 
@@ -146,8 +146,8 @@ public sealed class SequenceGrain(
         var decode = GrainFactory.GetGrain<IDecodeWorkerGrain>(route.Decode.Key);
         var tokens = request.Prompt.Concat(delivered).ToList();
         bool fromHandoff = false;
-        decodeStarted = false;
-        int currentEpoch = ++epoch;
+        _decodeStarted = false;
+        int currentEpoch = ++_epoch;
         if (route.Prefill is { } prefillAddress)
         {
             var (first, handedOff) = await HandOffAsync(decode, GrainFactory.GetGrain<IPrefillWorkerGrain>(prefillAddress.Key), request, currentEpoch);
@@ -158,13 +158,13 @@ public sealed class SequenceGrain(
         }
         var handoffClock = Stopwatch.StartNew();
         bool firstDecoded = false;
-        await foreach (var token in decode.Decode(new DecodeRequest(status.SequenceId, currentEpoch, tokens, request.Prompt.Count, request.Sampling, fromHandoff), cancellationToken))
+        await foreach (var token in decode.Decode(new DecodeRequest(_status.SequenceId, currentEpoch, tokens, request.Prompt.Count, request.Sampling, fromHandoff), cancellationToken))
         {
-            decodeStarted = true;
+            _decodeStarted = true;
             if (fromHandoff && !firstDecoded)
             {
                 firstDecoded = true;
-                status = status with { HandoffSeconds = handoffClock.Elapsed.TotalSeconds };
+                _status = _status with { HandoffSeconds = handoffClock.Elapsed.TotalSeconds };
                 FabricMetrics.HandoffLatency.Record(handoffClock.Elapsed.TotalSeconds);
             }
             yield return token;
@@ -173,19 +173,19 @@ public sealed class SequenceGrain(
 
     private async Task<(WorkerToken First, bool HandedOff)> HandOffAsync(IDecodeWorkerGrain decode, IPrefillWorkerGrain prefill, PreparedRequest request, int currentEpoch)
     {
-        var target = await decode.PrepareHandoff(new HandoffRequest(status.SequenceId, currentEpoch, request.Prompt.Count));
+        var target = await decode.PrepareHandoff(new HandoffRequest(_status.SequenceId, currentEpoch, request.Prompt.Count));
         PrefillResult result;
         try
         {
-            result = await prefill.Prefill(new PrefillRequest(status.SequenceId, currentEpoch, request.Prompt, request.Sampling, target));
+            result = await prefill.Prefill(new PrefillRequest(_status.SequenceId, currentEpoch, request.Prompt, request.Sampling, target));
         }
         catch
         {
-            await decode.AbandonHandoff(status.SequenceId, currentEpoch);
+            await decode.AbandonHandoff(_status.SequenceId, currentEpoch);
             throw;
         }
-        status = status with { KvTransport = result.Transport, CachedPromptTokens = result.CachedPromptTokens };
-        if (!result.HandedOff || result.FirstToken.Finish is not null) await decode.AbandonHandoff(status.SequenceId, currentEpoch);
+        _status = _status with { KvTransport = result.Transport, CachedPromptTokens = result.CachedPromptTokens };
+        if (!result.HandedOff || result.FirstToken.Finish is not null) await decode.AbandonHandoff(_status.SequenceId, currentEpoch);
         return (result.FirstToken, result.HandedOff);
     }
 }

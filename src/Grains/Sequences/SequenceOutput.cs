@@ -6,11 +6,11 @@ namespace Dynamo.Orleans.Grains.Sequences;
 /// <summary>Turns the worker's tokens into the caller's chunks: text deltas, stop strings, logprobs, finish and usage.</summary>
 internal sealed class SequenceOutput(ModelTokenizer tokenizer, PreparedRequest request)
 {
-    private readonly IncrementalDetokenizer detokenizer = tokenizer.CreateDetokenizer(request.Prompt);
-    private readonly StopStringMatcher stops = new(request.Stop);
-    private readonly List<int> delivered = new();
+    private readonly IncrementalDetokenizer _detokenizer = tokenizer.CreateDetokenizer(request.Prompt);
+    private readonly StopStringMatcher _stops = new(request.Stop);
+    private readonly List<int> _delivered = new();
 
-    public IReadOnlyList<int> Delivered => delivered;
+    public IReadOnlyList<int> Delivered => _delivered;
     public bool Finished { get; private set; }
     public CompletionFinishReason? FinishReason { get; private set; }
     public int CachedPromptTokens { get; set; }
@@ -18,12 +18,12 @@ internal sealed class SequenceOutput(ModelTokenizer tokenizer, PreparedRequest r
     /// <summary>The chunk for one token (null when it adds nothing to send yet, e.g. half a character).</summary>
     public CompletionChunk? Accept(WorkerToken token)
     {
-        delivered.Add(token.TokenId);
-        var text = stops.Push(detokenizer.Push(token.TokenId));
-        CompletionFinishReason? finish = stops.Stopped ? CompletionFinishReason.Stop : token.Finish;
+        _delivered.Add(token.TokenId);
+        var text = _stops.Push(_detokenizer.Push(token.TokenId));
+        CompletionFinishReason? finish = _stops.Stopped ? CompletionFinishReason.Stop : token.Finish;
         if (finish is not null)
         {
-            if (!stops.Stopped) text += stops.Push(detokenizer.Flush()) + stops.Flush();
+            if (!_stops.Stopped) text += _stops.Push(_detokenizer.Flush()) + _stops.Flush();
             Finished = true;
             FinishReason = finish;
         }
@@ -33,8 +33,8 @@ internal sealed class SequenceOutput(ModelTokenizer tokenizer, PreparedRequest r
             TokenIds = [token.TokenId],
             Logprobs = token.Logprob is { } lp ? [Logprob(token, lp)] : null,
             FinishReason = finish,
-            Usage = finish is null ? null : new CompletionUsage(request.Prompt.Count, delivered.Count, CachedPromptTokens),
-            PromptTokenIds = delivered.Count == 1 ? request.Prompt : null,
+            Usage = finish is null ? null : new CompletionUsage(request.Prompt.Count, _delivered.Count, CachedPromptTokens),
+            PromptTokenIds = _delivered.Count == 1 ? request.Prompt : null,
         };
     }
 

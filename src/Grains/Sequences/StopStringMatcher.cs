@@ -6,8 +6,8 @@ namespace Dynamo.Orleans.Grains.Sequences;
 /// </summary>
 public sealed class StopStringMatcher(IReadOnlyList<string> stops)
 {
-    private readonly string[] stops = stops.Where(s => s.Length > 0).ToArray();
-    private string held = "";
+    private readonly string[] _stops = stops.Where(s => s.Length > 0).ToArray();
+    private string _held = "";
 
     public bool Stopped { get; private set; }
 
@@ -15,10 +15,10 @@ public sealed class StopStringMatcher(IReadOnlyList<string> stops)
     public string Push(string text)
     {
         if (Stopped) return "";
-        if (stops.Length == 0) return text;
-        var pending = held + text;
+        if (_stops.Length == 0) return text;
+        var pending = _held + text;
         int cut = -1;
-        foreach (var stop in stops)
+        foreach (var stop in _stops)
         {
             int at = pending.IndexOf(stop, StringComparison.Ordinal);
             if (at >= 0 && (cut < 0 || at < cut)) cut = at;
@@ -26,23 +26,23 @@ public sealed class StopStringMatcher(IReadOnlyList<string> stops)
         if (cut >= 0)
         {
             Stopped = true;
-            held = "";
+            _held = "";
             return pending[..cut];
         }
         // Hold back the longest tail that could still grow into a stop string.
         int keep = 0;
-        foreach (var stop in stops)
+        foreach (var stop in _stops)
             for (int n = Math.Min(stop.Length - 1, pending.Length); n > keep; n--)
                 if (pending.AsSpan(pending.Length - n).SequenceEqual(stop.AsSpan(0, n))) { keep = n; break; }
-        held = pending[^keep..];
+        _held = pending[^keep..];
         return pending[..^keep];
     }
 
     /// <summary>The end of the sequence: whatever was held back is text after all.</summary>
     public string Flush()
     {
-        var rest = Stopped ? "" : held;
-        held = "";
+        var rest = Stopped ? "" : _held;
+        _held = "";
         return rest;
     }
 }

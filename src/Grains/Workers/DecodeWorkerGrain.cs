@@ -37,15 +37,15 @@ public sealed class DecodeWorkerGrain(
         public IGrainTimer? Expiry { get; set; }
     }
 
-    private readonly Dictionary<string, Handoff> handoffs = new();
+    private readonly Dictionary<string, Handoff> _handoffs = new();
 
     public async Task<KvPageLocation> PrepareHandoff(HandoffRequest request)
     {
         if (engine.Draining) throw new WorkerPoolException($"decode worker {this.GetPrimaryKeyString()} is shutting down");
-        if (handoffs.ContainsKey(request.SequenceId)) await AbandonHandoff(request.SequenceId, handoffs[request.SequenceId].Epoch);
+        if (_handoffs.ContainsKey(request.SequenceId)) await AbandonHandoff(request.SequenceId, _handoffs[request.SequenceId].Epoch);
         var reservation = await engine.Runtime.Engine.ReserveImportAsync(request.TokenCount);
         var handoff = new Handoff(request.Epoch, reservation);
-        handoffs[request.SequenceId] = handoff;
+        _handoffs[request.SequenceId] = handoff;
         try
         {
             var stream = this.GetStreamProvider(options.Value.StreamProvider).GetStream<KvPageHandle>(KvStreams.For(request.SequenceId));
@@ -66,7 +66,7 @@ public sealed class DecodeWorkerGrain(
     private async Task OnPages(KvPageHandle handle)
     {
         if (handle.PublishedUtc != default) FabricMetrics.HandleDelivery.Record((DateTime.UtcNow - handle.PublishedUtc).TotalSeconds);
-        if (!handoffs.TryGetValue(handle.SequenceId, out var handoff) || handoff.Epoch != handle.Epoch)
+        if (!_handoffs.TryGetValue(handle.SequenceId, out var handoff) || handoff.Epoch != handle.Epoch)
         {
             // A stale or abandoned handoff: give the pages back at once instead of waiting for the lease to expire.
             GrainFactory.GetGrain<IPrefillWorkerGrain>(handle.WorkerId).ReleaseLeases([handle.LeaseId]).Ignore();
@@ -98,8 +98,8 @@ public sealed class DecodeWorkerGrain(
 
     public async Task AbandonHandoff(string sequenceId, int epoch)
     {
-        if (!handoffs.TryGetValue(sequenceId, out var handoff) || handoff.Epoch != epoch) return;
-        handoffs.Remove(sequenceId);
+        if (!_handoffs.TryGetValue(sequenceId, out var handoff) || handoff.Epoch != epoch) return;
+        _handoffs.Remove(sequenceId);
         handoff.Complete.TrySetCanceled();
         ReleasePulledLeases(handoff);
         await Close(handoff);
@@ -153,7 +153,7 @@ public sealed class DecodeWorkerGrain(
 
     private async Task<SequenceHandle> CommitHandoff(DecodeRequest request, SequenceContinuation continuation, CancellationToken cancellationToken)
     {
-        if (!handoffs.TryGetValue(request.SequenceId, out var handoff) || handoff.Epoch != request.Epoch)
+        if (!_handoffs.TryGetValue(request.SequenceId, out var handoff) || handoff.Epoch != request.Epoch)
             throw new InvalidOperationException($"no prepared handoff for sequence {request.SequenceId} (epoch {request.Epoch}) on {this.GetPrimaryKeyString()}");
         handoff.Expiry?.Dispose();
         try
@@ -168,11 +168,11 @@ public sealed class DecodeWorkerGrain(
                                            $"({handoff.GroupsReceived.Count} layer groups received)");
             throw;
         }
-        handoffs.Remove(request.SequenceId);
+        _handoffs.Remove(request.SequenceId);
         await Close(handoff);
         return await engine.Runtime.Engine.CommitImportAsync(handoff.Reservation, continuation);
     }
 
     public Task<WorkerLoad> GetLoad() =>
-        Task.FromResult(engine.Load(this.GetPrimaryKeyString(), WorkerRole.Decode) with { PendingHandoffs = handoffs.Count });
+        Task.FromResult(engine.Load(this.GetPrimaryKeyString(), WorkerRole.Decode) with { PendingHandoffs = _handoffs.Count });
 }

@@ -13,49 +13,49 @@ namespace Dynamo.Orleans.Grains.Workers;
 /// </summary>
 public sealed class WorkerEngine : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
-    private readonly FabricOptions options;
-    private readonly ILogger<WorkerEngine> logger;
-    private ModelRuntime? runtime;
-    private volatile bool draining;
+    private readonly FabricOptions _options;
+    private readonly ILogger<WorkerEngine> _logger;
+    private ModelRuntime? _runtime;
+    private volatile bool _draining;
 
     public WorkerEngine(IOptions<FabricOptions> options, ILogger<WorkerEngine> logger)
     {
-        this.options = options.Value;
-        this.logger = logger;
+        _options = options.Value;
+        _logger = logger;
     }
 
-    public WorkerRole Roles => options.Roles;
-    public bool Draining => draining;
+    public WorkerRole Roles => _options.Roles;
+    public bool Draining => _draining;
 
-    public ModelRuntime Runtime => runtime ?? throw new InvalidOperationException(
-        options.Roles == WorkerRole.None ? "this silo has no worker role: it runs no engine" : "the engine is not loaded yet");
+    public ModelRuntime Runtime => _runtime ?? throw new InvalidOperationException(
+        _options.Roles == WorkerRole.None ? "this silo has no worker role: it runs no engine" : "the engine is not loaded yet");
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(WorkerEngine), ServiceLifecycleStage.ApplicationServices, Start, Stop);
 
     private Task Start(CancellationToken cancellationToken)
     {
-        if (options.Roles == WorkerRole.None) return Task.CompletedTask;
-        runtime = ModelRuntime.Load(options.Engine);
-        logger.LogInformation("Engine ready: model {Model}, {Blocks} KV blocks of {BlockSize} tokens, roles {Roles}",
-            runtime.Name, runtime.Engine.TotalBlocks, runtime.Engine.BlockSize, WorkerRoles.Format(options.Roles));
+        if (_options.Roles == WorkerRole.None) return Task.CompletedTask;
+        _runtime = ModelRuntime.Load(_options.Engine);
+        _logger.LogInformation("Engine ready: model {Model}, {Blocks} KV blocks of {BlockSize} tokens, roles {Roles}",
+            _runtime.Name, _runtime.Engine.TotalBlocks, _runtime.Engine.BlockSize, WorkerRoles.Format(_options.Roles));
         return Task.CompletedTask;
     }
 
     private async Task Stop(CancellationToken cancellationToken)
     {
-        if (runtime is null) return;
-        draining = true;
-        var deadline = DateTime.UtcNow + options.DrainTimeout;
+        if (_runtime is null) return;
+        _draining = true;
+        var deadline = DateTime.UtcNow + _options.DrainTimeout;
         while (DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
         {
-            var stats = runtime.Engine.Stats;
+            var stats = _runtime.Engine.Stats;
             if (stats.Running + stats.Waiting == 0) break;
             await Task.Delay(50, CancellationToken.None);
         }
-        var left = runtime.Engine.Stats;
+        var left = _runtime.Engine.Stats;
         if (left.Running + left.Waiting > 0)
-            logger.LogWarning("Drain timed out: cancelling {Count} sequences", left.Running + left.Waiting);
+            _logger.LogWarning("Drain timed out: cancelling {Count} sequences", left.Running + left.Waiting);
         Dispose();
     }
 
@@ -67,13 +67,13 @@ public sealed class WorkerEngine : ILifecycleParticipant<ISiloLifecycle>, IDispo
         {
             WorkerId = workerId, Role = role, Model = r.Name, Running = s.Running, Waiting = s.Waiting,
             TotalBlocks = s.TotalBlocks, UsedBlocks = s.UsedBlocks, FreeBlocks = s.FreeBlocks, CachedBlocks = s.CachedBlocks,
-            GeneratedTokens = s.GeneratedTokens, Draining = draining, MaxModelLen = r.Engine.MaxModelLen,
+            GeneratedTokens = s.GeneratedTokens, Draining = _draining, MaxModelLen = r.Engine.MaxModelLen,
         };
     }
 
     public void Dispose()
     {
-        var r = Interlocked.Exchange(ref runtime, null);
+        var r = Interlocked.Exchange(ref _runtime, null);
         r?.Dispose();
     }
 }

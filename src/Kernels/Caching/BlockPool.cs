@@ -7,11 +7,11 @@ namespace Dynamo.Orleans.Kernels.Caching;
 /// </summary>
 public sealed class BlockPool
 {
-    private readonly int[] refCounts;
-    private readonly ulong?[] hashes;
-    private readonly LinkedList<int> free = new();
-    private readonly LinkedListNode<int>?[] freeNodes;
-    private readonly Dictionary<ulong, int> cachedBlocks = new();
+    private readonly int[] _refCounts;
+    private readonly ulong?[] _hashes;
+    private readonly LinkedList<int> _free = new();
+    private readonly LinkedListNode<int>?[] _freeNodes;
+    private readonly Dictionary<ulong, int> _cachedBlocks = new();
 
     public BlockPool(int blocks, int blockSize)
     {
@@ -19,19 +19,19 @@ public sealed class BlockPool
         if (blockSize <= 0) throw new ArgumentOutOfRangeException(nameof(blockSize), blockSize, "block size must be positive");
         TotalBlocks = blocks;
         BlockSize = blockSize;
-        refCounts = new int[blocks];
-        hashes = new ulong?[blocks];
-        freeNodes = new LinkedListNode<int>?[blocks];
-        for (int b = 0; b < blocks; b++) freeNodes[b] = free.AddLast(b);
+        _refCounts = new int[blocks];
+        _hashes = new ulong?[blocks];
+        _freeNodes = new LinkedListNode<int>?[blocks];
+        for (int b = 0; b < blocks; b++) _freeNodes[b] = _free.AddLast(b);
     }
 
     public int TotalBlocks { get; }
     public int BlockSize { get; }
     /// <summary>Blocks no sequence references (some still hold reusable prefixes).</summary>
-    public int FreeBlocks => free.Count;
-    public int UsedBlocks => TotalBlocks - free.Count;
+    public int FreeBlocks => _free.Count;
+    public int UsedBlocks => TotalBlocks - _free.Count;
     /// <summary>Blocks registered in the prefix cache, referenced or not.</summary>
-    public int CachedBlocks => cachedBlocks.Count;
+    public int CachedBlocks => _cachedBlocks.Count;
 
     public int BlocksFor(int tokens) => (tokens + BlockSize - 1) / BlockSize;
 
@@ -45,7 +45,7 @@ public sealed class BlockPool
         var chain = BlockHash.Chain(tokens, tokens.Count - 1, BlockSize);
         foreach (var hash in chain)
         {
-            if (!cachedBlocks.TryGetValue(hash, out var block)) break;
+            if (!_cachedBlocks.TryGetValue(hash, out var block)) break;
             Retain(block);
             table.Blocks.Add(block);
             table.Hashes.Add(hash);
@@ -58,19 +58,19 @@ public sealed class BlockPool
     {
         int needed = BlocksFor(tokens) - table.Blocks.Count;
         if (needed <= 0) return true;
-        if (needed > free.Count) return false;
+        if (needed > _free.Count) return false;
         for (int i = 0; i < needed; i++)
         {
-            int block = free.First!.Value;
-            free.RemoveFirst();
-            freeNodes[block] = null;
-            if (hashes[block] is { } old)
+            int block = _free.First!.Value;
+            _free.RemoveFirst();
+            _freeNodes[block] = null;
+            if (_hashes[block] is { } old)
             {
                 // Reusing a cached block evicts its prefix from the cache.
-                if (cachedBlocks.TryGetValue(old, out var owner) && owner == block) cachedBlocks.Remove(old);
-                hashes[block] = null;
+                if (_cachedBlocks.TryGetValue(old, out var owner) && owner == block) _cachedBlocks.Remove(old);
+                _hashes[block] = null;
             }
-            refCounts[block] = 1;
+            _refCounts[block] = 1;
             table.Blocks.Add(block);
         }
         return true;
@@ -86,7 +86,7 @@ public sealed class BlockPool
             parent = BlockHash.Of(parent, tokens, b * BlockSize, BlockSize);
             table.Hashes.Add(parent);
             int block = table.Blocks[b];
-            if (hashes[block] is null && cachedBlocks.TryAdd(parent, block)) hashes[block] = parent;
+            if (_hashes[block] is null && _cachedBlocks.TryAdd(parent, block)) _hashes[block] = parent;
         }
     }
 
@@ -97,25 +97,25 @@ public sealed class BlockPool
         for (int i = table.Blocks.Count - 1; i >= 0; i--)
         {
             int block = table.Blocks[i];
-            if (refCounts[block] <= 0) throw new InvalidOperationException($"block {block} released more often than it was taken");
-            if (--refCounts[block] == 0)
+            if (_refCounts[block] <= 0) throw new InvalidOperationException($"block {block} released more often than it was taken");
+            if (--_refCounts[block] == 0)
             {
-                if (hashes[block] is null) freeNodes[block] = free.AddFirst(block); // nothing to keep: reuse it first
-                else freeNodes[block] = free.AddLast(block);
+                if (_hashes[block] is null) _freeNodes[block] = _free.AddFirst(block); // nothing to keep: reuse it first
+                else _freeNodes[block] = _free.AddLast(block);
             }
         }
         table.Blocks.Clear();
         table.Hashes.Clear();
     }
 
-    public int RefCount(int block) => refCounts[block];
+    public int RefCount(int block) => _refCounts[block];
 
     private void Retain(int block)
     {
-        if (refCounts[block]++ == 0)
+        if (_refCounts[block]++ == 0)
         {
-            free.Remove(freeNodes[block]!);
-            freeNodes[block] = null;
+            _free.Remove(_freeNodes[block]!);
+            _freeNodes[block] = null;
         }
     }
 }

@@ -8,23 +8,23 @@ namespace Dynamo.Orleans.Kernels.Caching;
 /// </summary>
 public sealed class KvCache : IDisposable
 {
-    private readonly Tensor[] keys;
-    private readonly Tensor[] values;
+    private readonly Tensor[] _keys;
+    private readonly Tensor[] _values;
     // Views over the same storage with blocks and in-block offsets flattened into one "slot" dimension, for writes.
-    private readonly Tensor[] keySlots;
-    private readonly Tensor[] valueSlots;
+    private readonly Tensor[] _keySlots;
+    private readonly Tensor[] _valueSlots;
 
     public KvCache(int layers, int blocks, int blockSize, int kvHeads, int headDim, ScalarType dtype, Device device)
     {
         if (blocks <= 0) throw new ArgumentOutOfRangeException(nameof(blocks), blocks, "the KV cache needs at least one block");
         Layers = layers; Blocks = blocks; BlockSize = blockSize; KvHeads = kvHeads; HeadDim = headDim; DType = dtype; Device = device;
-        keys = new Tensor[layers]; values = new Tensor[layers]; keySlots = new Tensor[layers]; valueSlots = new Tensor[layers];
+        _keys = new Tensor[layers]; _values = new Tensor[layers]; _keySlots = new Tensor[layers]; _valueSlots = new Tensor[layers];
         for (int l = 0; l < layers; l++)
         {
-            keys[l] = zeros([blocks, blockSize, kvHeads, headDim], dtype, device);
-            values[l] = zeros([blocks, blockSize, kvHeads, headDim], dtype, device);
-            keySlots[l] = keys[l].view(blocks * blockSize, kvHeads, headDim);
-            valueSlots[l] = values[l].view(blocks * blockSize, kvHeads, headDim);
+            _keys[l] = zeros([blocks, blockSize, kvHeads, headDim], dtype, device);
+            _values[l] = zeros([blocks, blockSize, kvHeads, headDim], dtype, device);
+            _keySlots[l] = _keys[l].view(blocks * blockSize, kvHeads, headDim);
+            _valueSlots[l] = _values[l].view(blocks * blockSize, kvHeads, headDim);
         }
     }
 
@@ -50,16 +50,16 @@ public sealed class KvCache : IDisposable
     /// <summary>Writes new K/V rows [T, kvHeads, headDim] at the given slots (blockId * blockSize + offset).</summary>
     public void Write(int layer, Tensor slots, Tensor k, Tensor v)
     {
-        keySlots[layer].index_copy_(0, slots, k);
-        valueSlots[layer].index_copy_(0, slots, v);
+        _keySlots[layer].index_copy_(0, slots, k);
+        _valueSlots[layer].index_copy_(0, slots, v);
     }
 
     /// <summary>K and V of the given blocks, in order, as [blockIds.Length * blockSize, kvHeads, headDim].</summary>
     public (Tensor K, Tensor V) Gather(int layer, Tensor blockIds)
     {
         long n = blockIds.shape[0] * BlockSize;
-        return (keys[layer].index_select(0, blockIds).view(n, KvHeads, HeadDim),
-                values[layer].index_select(0, blockIds).view(n, KvHeads, HeadDim));
+        return (_keys[layer].index_select(0, blockIds).view(n, KvHeads, HeadDim),
+                _values[layer].index_select(0, blockIds).view(n, KvHeads, HeadDim));
     }
 
     /// <summary>
@@ -72,7 +72,7 @@ public sealed class KvCache : IDisposable
         var ids = tensor(blockIds.Select(b => (long)b).ToArray(), ScalarType.Int64).to(Device);
         var perLayer = new List<Tensor>(layerCount);
         for (int l = layerStart; l < layerStart + layerCount; l++)
-            perLayer.Add(stack([keys[l].index_select(0, ids), values[l].index_select(0, ids)]));
+            perLayer.Add(stack([_keys[l].index_select(0, ids), _values[l].index_select(0, ids)]));
         var result = stack(perLayer).to(target).contiguous();
         result.DetachFromDisposeScope();
         return result;
@@ -90,8 +90,8 @@ public sealed class KvCache : IDisposable
         var local = data.to(DType).to(Device);
         for (int i = 0; i < data.shape[0]; i++)
         {
-            keys[layerStart + i].index_copy_(0, ids, local[i, 0]);
-            values[layerStart + i].index_copy_(0, ids, local[i, 1]);
+            _keys[layerStart + i].index_copy_(0, ids, local[i, 0]);
+            _values[layerStart + i].index_copy_(0, ids, local[i, 1]);
         }
     }
 
@@ -99,8 +99,8 @@ public sealed class KvCache : IDisposable
     {
         for (int l = 0; l < Layers; l++)
         {
-            keySlots[l].Dispose(); valueSlots[l].Dispose();
-            keys[l].Dispose(); values[l].Dispose();
+            _keySlots[l].Dispose(); _valueSlots[l].Dispose();
+            _keys[l].Dispose(); _values[l].Dispose();
         }
     }
 }

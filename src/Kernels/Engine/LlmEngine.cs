@@ -16,27 +16,27 @@ namespace Dynamo.Orleans.Kernels.Engine;
 /// </summary>
 public sealed class LlmEngine : IDisposable
 {
-    private readonly LlamaModel model;
-    private readonly KvCache cache;
-    private readonly BlockPool pool;
-    private readonly Scheduler scheduler;
-    private readonly HashSet<int> eosTokenIds;
-    private readonly ConcurrentQueue<Action> commands = new();
-    private readonly SemaphoreSlim wake = new(0);
-    private readonly Dictionary<long, Sequence> live = new();
-    private readonly Dictionary<long, KvImportReservation> reservations = new();
-    private readonly Thread thread;
-    private readonly int threads;
-    private volatile bool stopping;
-    private long nextId;
-    private long steps, promptTokens, computedPromptTokens, cachedPromptTokens, generatedTokens, preemptions;
-    private volatile EngineStats stats;
+    private readonly LlamaModel _model;
+    private readonly KvCache _cache;
+    private readonly BlockPool _pool;
+    private readonly Scheduler _scheduler;
+    private readonly HashSet<int> _eosTokenIds;
+    private readonly ConcurrentQueue<Action> _commands = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Dictionary<long, Sequence> _live = new();
+    private readonly Dictionary<long, KvImportReservation> _reservations = new();
+    private readonly Thread _thread;
+    private readonly int _threads;
+    private volatile bool _stopping;
+    private long _nextId;
+    private long _steps, _promptTokens, _computedPromptTokens, _cachedPromptTokens, _generatedTokens, _preemptions;
+    private volatile EngineStats _stats;
 
     public LlmEngine(LlamaModel model, EngineOptions options, IEnumerable<int> eosTokenIds)
     {
         options.Validate();
-        this.model = model;
-        this.eosTokenIds = eosTokenIds.ToHashSet();
+        _model = model;
+        _eosTokenIds = eosTokenIds.ToHashSet();
         var config = model.Config;
         BlockSize = options.BlockSize;
         MaxModelLen = Math.Min(options.ResolveMaxModelLen(config), model.MaxPositions);
@@ -44,21 +44,21 @@ public sealed class LlmEngine : IDisposable
         long blocks = options.KvCacheBlocks ?? options.KvCacheBytes / perBlock;
         if (blocks < 1)
             throw new ArgumentException($"KvCacheBytes {options.KvCacheBytes} is less than one KV block ({perBlock} bytes for {BlockSize} tokens over {config.NumHiddenLayers} layers)");
-        cache = new KvCache(config.NumHiddenLayers, (int)Math.Min(blocks, int.MaxValue / BlockSize), BlockSize, config.NumKeyValueHeads, config.HeadDim, model.DType, model.Device);
-        pool = new BlockPool(cache.Blocks, BlockSize);
-        scheduler = new Scheduler(pool, options.MaxNumSeqs, options.MaxBatchedTokens, options.EnablePrefixCaching);
-        threads = options.Threads ?? Environment.ProcessorCount;
-        stats = Snapshot();
-        thread = new Thread(Run) { IsBackground = true, Name = "dynamo-engine" };
-        thread.Start();
+        _cache = new KvCache(config.NumHiddenLayers, (int)Math.Min(blocks, int.MaxValue / BlockSize), BlockSize, config.NumKeyValueHeads, config.HeadDim, model.DType, model.Device);
+        _pool = new BlockPool(_cache.Blocks, BlockSize);
+        _scheduler = new Scheduler(_pool, options.MaxNumSeqs, options.MaxBatchedTokens, options.EnablePrefixCaching);
+        _threads = options.Threads ?? Environment.ProcessorCount;
+        _stats = Snapshot();
+        _thread = new Thread(Run) { IsBackground = true, Name = "dynamo-engine" };
+        _thread.Start();
     }
 
-    public LlamaModel Model => model;
+    public LlamaModel Model => _model;
     public int BlockSize { get; }
     public int MaxModelLen { get; }
-    public int TotalBlocks => pool.TotalBlocks;
-    public IReadOnlySet<int> EosTokenIds => eosTokenIds;
-    public EngineStats Stats => stats;
+    public int TotalBlocks => _pool.TotalBlocks;
+    public IReadOnlySet<int> EosTokenIds => _eosTokenIds;
+    public EngineStats Stats => _stats;
 
     /// <summary>Queues a sequence that decodes here until it ends.</summary>
     public SequenceHandle Submit(IReadOnlyList<int> prompt, SamplingParams parameters) =>
@@ -84,15 +84,15 @@ public sealed class LlmEngine : IDisposable
         ValidateTokens(tokens, parameters);
         if (promptLength < 1 || promptLength > tokens.Count) throw new ArgumentException($"prompt length {promptLength} does not fit {tokens.Count} tokens");
         if (generated >= parameters.MaxTokens) throw new ArgumentException($"the sequence already has {generated} of its {parameters.MaxTokens} max tokens");
-        if (pool.BlocksFor(tokens.Count + 1) > pool.TotalBlocks)
-            throw new KvCacheFullException($"a prompt of {tokens.Count} tokens needs {pool.BlocksFor(tokens.Count + 1)} KV blocks but the cache holds only {pool.TotalBlocks}");
+        if (_pool.BlocksFor(tokens.Count + 1) > _pool.TotalBlocks)
+            throw new KvCacheFullException($"a prompt of {tokens.Count} tokens needs {_pool.BlocksFor(tokens.Count + 1)} KV blocks but the cache holds only {_pool.TotalBlocks}");
         if (parameters.Seed is null) parameters = parameters with { Seed = (ulong)Random.Shared.NextInt64() };
-        var sequence = new Sequence(Interlocked.Increment(ref nextId), tokens, promptLength, parameters, generated, export);
+        var sequence = new Sequence(Interlocked.Increment(ref _nextId), tokens, promptLength, parameters, generated, export);
         Post(() =>
         {
-            live[sequence.Id] = sequence;
-            promptTokens += promptLength;
-            scheduler.Enqueue(sequence);
+            _live[sequence.Id] = sequence;
+            _promptTokens += promptLength;
+            _scheduler.Enqueue(sequence);
         });
         return new SequenceHandle(sequence, Cancel);
     }
@@ -110,10 +110,10 @@ public sealed class LlmEngine : IDisposable
     /// <summary>Ends a sequence at the next step boundary and frees its blocks. Safe to repeat.</summary>
     public void Cancel(long sequenceId)
     {
-        if (stopping) return; // shutdown ends every sequence anyway
+        if (_stopping) return; // shutdown ends every sequence anyway
         Post(() =>
         {
-            if (live.TryGetValue(sequenceId, out var s)) End(s, FinishReason.Cancelled);
+            if (_live.TryGetValue(sequenceId, out var s)) End(s, FinishReason.Cancelled);
         });
     }
 
@@ -122,26 +122,26 @@ public sealed class LlmEngine : IDisposable
     {
         if (tokenCount < 1) throw new ArgumentOutOfRangeException(nameof(tokenCount), "an import needs at least one token of KV");
         var table = new BlockTable();
-        if (!pool.TryGrow(table, tokenCount))
-            throw new KvCacheFullException($"importing {tokenCount} tokens of KV needs {pool.BlocksFor(tokenCount)} blocks of {BlockSize} tokens but only {pool.FreeBlocks} of {pool.TotalBlocks} are free");
-        var reservation = new KvImportReservation(Interlocked.Increment(ref nextId), tokenCount, table);
-        reservations[reservation.Id] = reservation;
+        if (!_pool.TryGrow(table, tokenCount))
+            throw new KvCacheFullException($"importing {tokenCount} tokens of KV needs {_pool.BlocksFor(tokenCount)} blocks of {BlockSize} tokens but only {_pool.FreeBlocks} of {_pool.TotalBlocks} are free");
+        var reservation = new KvImportReservation(Interlocked.Increment(ref _nextId), tokenCount, table);
+        _reservations[reservation.Id] = reservation;
         return reservation;
     });
 
     /// <summary>Writes one layer group of pages into a reservation.</summary>
     public Task WriteImportAsync(KvImportReservation reservation, KvPages pages) => InvokeAsync(() =>
     {
-        if (!reservations.ContainsKey(reservation.Id)) throw new InvalidOperationException($"import {reservation.Id} was committed or cancelled");
+        if (!_reservations.ContainsKey(reservation.Id)) throw new InvalidOperationException($"import {reservation.Id} was committed or cancelled");
         CheckCompatible(pages.Descriptor, reservation.TokenCount);
-        cache.WriteBlocks(pages.Descriptor.LayerStart, pages.Data, reservation.Table.Blocks);
+        _cache.WriteBlocks(pages.Descriptor.LayerStart, pages.Data, reservation.Table.Blocks);
         return true;
     });
 
     /// <summary>Turns a filled reservation into a running sequence that continues from <paramref name="continuation"/>.</summary>
     public Task<SequenceHandle> CommitImportAsync(KvImportReservation reservation, SequenceContinuation continuation) => InvokeAsync(() =>
     {
-        if (!reservations.Remove(reservation.Id)) throw new InvalidOperationException($"import {reservation.Id} was committed or cancelled");
+        if (!_reservations.Remove(reservation.Id)) throw new InvalidOperationException($"import {reservation.Id} was committed or cancelled");
         try
         {
             ValidateTokens(continuation.Tokens, continuation.Parameters);
@@ -150,21 +150,22 @@ public sealed class LlmEngine : IDisposable
         }
         catch
         {
-            pool.Release(reservation.Table);
+            _pool.Release(reservation.Table);
             throw;
         }
-        var s = new Sequence(Interlocked.Increment(ref nextId), continuation.Tokens, continuation.PromptLength, continuation.Parameters,
-                             continuation.Generated) { Computed = reservation.TokenCount };
+        var s = new Sequence(Interlocked.Increment(ref _nextId), continuation.Tokens, continuation.PromptLength, continuation.Parameters,
+                             continuation.Generated)
+        { Computed = reservation.TokenCount };
         s.Table.Blocks.AddRange(reservation.Table.Blocks);
-        pool.Seal(s.Table, s.Tokens, s.Computed);
-        live[s.Id] = s;
-        scheduler.AdmitRunning(s);
+        _pool.Seal(s.Table, s.Tokens, s.Computed);
+        _live[s.Id] = s;
+        _scheduler.AdmitRunning(s);
         return new SequenceHandle(s, Cancel);
     });
 
     public Task CancelImportAsync(KvImportReservation reservation) => InvokeAsync(() =>
     {
-        if (reservations.Remove(reservation.Id)) pool.Release(reservation.Table);
+        if (_reservations.Remove(reservation.Id)) _pool.Release(reservation.Table);
         return true;
     });
 
@@ -182,9 +183,9 @@ public sealed class LlmEngine : IDisposable
 
     private void CheckCompatible(KvPageDescriptor d, int tokenCount)
     {
-        if (d.BlockSize != BlockSize || d.KvHeads != cache.KvHeads || d.HeadDim != cache.HeadDim || d.TotalLayers != cache.Layers)
+        if (d.BlockSize != BlockSize || d.KvHeads != _cache.KvHeads || d.HeadDim != _cache.HeadDim || d.TotalLayers != _cache.Layers)
             throw new ArgumentException($"KV pages (block size {d.BlockSize}, {d.TotalLayers} layers, {d.KvHeads} KV heads of {d.HeadDim}) do not fit this engine " +
-                                        $"(block size {BlockSize}, {cache.Layers} layers, {cache.KvHeads} KV heads of {cache.HeadDim})");
+                                        $"(block size {BlockSize}, {_cache.Layers} layers, {_cache.KvHeads} KV heads of {_cache.HeadDim})");
         if (d.TokenCount != tokenCount)
             throw new ArgumentException($"KV pages hold {d.TokenCount} tokens but the reservation is for {tokenCount}");
     }
@@ -196,33 +197,33 @@ public sealed class LlmEngine : IDisposable
         if (tokens.Count == 0) throw new ArgumentException("the prompt is empty: at least one token is needed");
         if (tokens.Count >= MaxModelLen)
             throw new ArgumentException($"the prompt has {tokens.Count} tokens but the context window is {MaxModelLen}: no room for output");
-        int vocab = model.Config.VocabSize;
+        int vocab = _model.Config.VocabSize;
         foreach (var t in tokens)
             if (t < 0 || t >= vocab) throw new ArgumentException($"token id {t} is outside the vocabulary (0..{vocab - 1})");
     }
 
     private void Post(Action command)
     {
-        if (stopping) throw new ObjectDisposedException(nameof(LlmEngine));
-        commands.Enqueue(command);
-        wake.Release();
+        if (_stopping) throw new ObjectDisposedException(nameof(LlmEngine));
+        _commands.Enqueue(command);
+        _wake.Release();
     }
 
     private void Run()
     {
-        torch.set_num_threads(threads);
+        torch.set_num_threads(_threads);
         using var inference = torch.inference_mode();
-        while (!stopping)
+        while (!_stopping)
         {
-            while (commands.TryDequeue(out var command)) command();
+            while (_commands.TryDequeue(out var command)) command();
 
-            var plan = scheduler.Schedule();
-            foreach (var s in scheduler.Unschedulable) End(s, FinishReason.Length);
-            scheduler.Unschedulable.Clear();
+            var plan = _scheduler.Schedule();
+            foreach (var s in _scheduler.Unschedulable) End(s, FinishReason.Length);
+            _scheduler.Unschedulable.Clear();
             if (plan.Count == 0)
             {
-                stats = Snapshot();
-                wake.Wait();
+                _stats = Snapshot();
+                _wake.Wait();
                 continue;
             }
             try
@@ -234,10 +235,10 @@ public sealed class LlmEngine : IDisposable
                 // A failed step must not take the engine down: end the sequences it touched and carry on.
                 foreach (var chunk in plan) End(chunk.Sequence, FinishReason.Error, e);
             }
-            stats = Snapshot();
+            _stats = Snapshot();
         }
         // Shutdown: every sequence still here ends, so no caller waits forever.
-        foreach (var s in live.Values.ToList()) End(s, FinishReason.Cancelled);
+        foreach (var s in _live.Values.ToList()) End(s, FinishReason.Cancelled);
     }
 
     private void Step(List<ScheduledChunk> plan)
@@ -246,19 +247,19 @@ public sealed class LlmEngine : IDisposable
         var slices = new List<SequenceSlice>(plan.Count);
         foreach (var (s, count) in plan)
             slices.Add(new SequenceSlice(s.Tokens.GetRange(s.Computed, count), s.Computed, s.Table.Blocks.ToArray(), s.Computed + count == s.Tokens.Count));
-        var batch = ForwardBatch.Build(slices, BlockSize, model.GroupSize, model.Device);
+        var batch = ForwardBatch.Build(slices, BlockSize, _model.GroupSize, _model.Device);
         List<Sequence>? exporting = null; // sequences whose prompt completes in this step and streams its KV out
         foreach (var (s, count) in plan)
             if (s.Export is not null && s.Computed + count == s.Tokens.Count) (exporting ??= new()).Add(s);
-        var logits = model.Forward(batch, cache, exporting is null ? null : layer => ExportLayerGroup(exporting, layer));
+        var logits = _model.Forward(batch, _cache, exporting is null ? null : layer => ExportLayerGroup(exporting, layer));
 
         foreach (var (s, count) in plan)
         {
-            if (s.Computed < s.PromptLength) computedPromptTokens += Math.Min(count, s.PromptLength - s.Computed);
+            if (s.Computed < s.PromptLength) _computedPromptTokens += Math.Min(count, s.PromptLength - s.Computed);
             s.Computed += count;
-            pool.Seal(s.Table, s.Tokens, s.Computed);
+            _pool.Seal(s.Table, s.Tokens, s.Computed);
         }
-        steps++;
+        _steps++;
 
         int rows = batch.LogitSlices.Length;
         if (rows == 0) return;
@@ -289,14 +290,14 @@ public sealed class LlmEngine : IDisposable
         foreach (var s in exporting)
         {
             int size = s.Export!.LayerGroupSize;
-            bool closes = (layer + 1) % size == 0 || layer == cache.Layers - 1;
+            bool closes = (layer + 1) % size == 0 || layer == _cache.Layers - 1;
             if (!closes) continue;
             int start = layer / size * size;
             int tokens = s.Tokens.Count; // this step completes the prompt: every token has KV once the layer is written
-            var blocks = s.Table.Blocks.Take(pool.BlocksFor(tokens)).ToArray();
-            var descriptor = new KvPageDescriptor(tokens, BlockSize, start, layer - start + 1, cache.Layers, cache.KvHeads, cache.HeadDim,
-                                                  KvPageDescriptor.NameOf(cache.DType));
-            s.Export.OnPages(new KvPages(descriptor, cache.ReadBlocks(start, layer - start + 1, blocks, CPU)));
+            var blocks = s.Table.Blocks.Take(_pool.BlocksFor(tokens)).ToArray();
+            var descriptor = new KvPageDescriptor(tokens, BlockSize, start, layer - start + 1, _cache.Layers, _cache.KvHeads, _cache.HeadDim,
+                                                  KvPageDescriptor.NameOf(_cache.DType));
+            s.Export.OnPages(new KvPages(descriptor, _cache.ReadBlocks(start, layer - start + 1, blocks, CPU)));
         }
     }
 
@@ -306,9 +307,9 @@ public sealed class LlmEngine : IDisposable
         int id = sampled.TokenId;
         s.Tokens.Add(id);
         s.Generated++;
-        generatedTokens++;
+        _generatedTokens++;
         FinishReason? finish = null;
-        if (s.Parameters.StopTokenIds.Contains(id) || (!s.Parameters.IgnoreEos && eosTokenIds.Contains(id))) finish = FinishReason.Stop;
+        if (s.Parameters.StopTokenIds.Contains(id) || (!s.Parameters.IgnoreEos && _eosTokenIds.Contains(id))) finish = FinishReason.Stop;
         else if (s.Generated >= s.Parameters.MaxTokens || s.Tokens.Count >= MaxModelLen) finish = FinishReason.Length;
         s.Output.Writer.TryWrite(new GeneratedToken(id, sampled.Logprob, sampled.TopLogprobs, finish));
         if (finish is { } reason) End(s, reason);
@@ -319,29 +320,29 @@ public sealed class LlmEngine : IDisposable
     private void End(Sequence s, FinishReason? reason, Exception? error = null)
     {
         if (s.State == SequenceState.Finished) return;
-        scheduler.Remove(s);
-        live.Remove(s.Id);
-        pool.Release(s.Table);
-        if (s.Preemptions > 0) preemptions += s.Preemptions;
-        cachedPromptTokens += s.CachedPromptTokens;
+        _scheduler.Remove(s);
+        _live.Remove(s.Id);
+        _pool.Release(s.Table);
+        if (s.Preemptions > 0) _preemptions += s.Preemptions;
+        _cachedPromptTokens += s.CachedPromptTokens;
         s.State = SequenceState.Finished;
         s.Output.Writer.TryComplete(error is null ? null : new InvalidOperationException($"sequence {s.Id} failed in the engine: {error.Message}", error));
         s.Completion.TrySetResult(reason);
     }
 
     private EngineStats Snapshot() => new(
-        scheduler.RunningCount, scheduler.WaitingCount,
-        pool.TotalBlocks, pool.UsedBlocks, pool.FreeBlocks, pool.CachedBlocks,
-        steps, promptTokens, computedPromptTokens, cachedPromptTokens, generatedTokens, preemptions);
+        _scheduler.RunningCount, _scheduler.WaitingCount,
+        _pool.TotalBlocks, _pool.UsedBlocks, _pool.FreeBlocks, _pool.CachedBlocks,
+        _steps, _promptTokens, _computedPromptTokens, _cachedPromptTokens, _generatedTokens, _preemptions);
 
     public void Dispose()
     {
-        if (stopping) return;
-        stopping = true;
-        wake.Release();
-        thread.Join();
-        cache.Dispose();
-        model.Dispose();
-        wake.Dispose();
+        if (_stopping) return;
+        _stopping = true;
+        _wake.Release();
+        _thread.Join();
+        _cache.Dispose();
+        _model.Dispose();
+        _wake.Dispose();
     }
 }

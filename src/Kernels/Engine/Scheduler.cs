@@ -13,42 +13,42 @@ internal readonly record struct ScheduledChunk(Sequence Sequence, int Count);
 /// </summary>
 internal sealed class Scheduler
 {
-    private readonly BlockPool pool;
-    private readonly int maxNumSeqs;
-    private readonly int maxBatchedTokens;
-    private readonly bool prefixCaching;
-    private readonly LinkedList<Sequence> waiting = new();
-    private readonly List<Sequence> running = new();
+    private readonly BlockPool _pool;
+    private readonly int _maxNumSeqs;
+    private readonly int _maxBatchedTokens;
+    private readonly bool _prefixCaching;
+    private readonly LinkedList<Sequence> _waiting = new();
+    private readonly List<Sequence> _running = new();
 
     public Scheduler(BlockPool pool, int maxNumSeqs, int maxBatchedTokens, bool prefixCaching)
     {
-        this.pool = pool;
-        this.maxNumSeqs = maxNumSeqs;
-        this.maxBatchedTokens = maxBatchedTokens;
-        this.prefixCaching = prefixCaching;
+        _pool = pool;
+        _maxNumSeqs = maxNumSeqs;
+        _maxBatchedTokens = maxBatchedTokens;
+        _prefixCaching = prefixCaching;
     }
 
-    public int WaitingCount => waiting.Count;
-    public int RunningCount => running.Count;
-    public IEnumerable<Sequence> All => running.Concat(waiting);
+    public int WaitingCount => _waiting.Count;
+    public int RunningCount => _running.Count;
+    public IEnumerable<Sequence> All => _running.Concat(_waiting);
 
     public void Enqueue(Sequence sequence)
     {
         sequence.State = SequenceState.Waiting;
-        waiting.AddLast(sequence);
+        _waiting.AddLast(sequence);
     }
 
     /// <summary>A sequence whose KV is already in its block table (an import) joins the running set directly.</summary>
     public void AdmitRunning(Sequence sequence)
     {
         sequence.State = SequenceState.Running;
-        running.Add(sequence);
+        _running.Add(sequence);
     }
 
     /// <summary>Takes a sequence out of the queues; its blocks are the caller's to release.</summary>
     public void Remove(Sequence sequence)
     {
-        if (!running.Remove(sequence)) waiting.Remove(sequence);
+        if (!_running.Remove(sequence)) _waiting.Remove(sequence);
     }
 
     /// <summary>Sequences that can never fit this cache (more blocks than it has); the engine finishes them.</summary>
@@ -57,18 +57,18 @@ internal sealed class Scheduler
     public List<ScheduledChunk> Schedule()
     {
         var plan = new List<ScheduledChunk>();
-        int budget = maxBatchedTokens;
+        int budget = _maxBatchedTokens;
         bool preempted = false;
 
         // Decodes first, then prefill chunks of running sequences.
-        foreach (var sequence in running.OrderBy(s => s.Remaining == 1 ? 0 : 1).ToList())
+        foreach (var sequence in _running.OrderBy(s => s.Remaining == 1 ? 0 : 1).ToList())
         {
             if (sequence.State != SequenceState.Running) continue; // preempted earlier in this loop
             int count = Math.Min(sequence.Remaining, budget);
             if (count == 0) continue;
-            while (!pool.TryGrow(sequence.Table, sequence.Computed + count))
+            while (!_pool.TryGrow(sequence.Table, sequence.Computed + count))
             {
-                var victim = running[^1];
+                var victim = _running[^1];
                 int index = plan.FindIndex(c => c.Sequence == victim);
                 if (index >= 0) { budget += plan[index].Count; plan.RemoveAt(index); }
                 Preempt(victim);
@@ -81,32 +81,32 @@ internal sealed class Scheduler
         }
 
         // Admit waiting sequences; not in a step that had to preempt (memory is tight: let running ones finish).
-        while (!preempted && budget > 0 && running.Count < maxNumSeqs && waiting.First is { } node)
+        while (!preempted && budget > 0 && _running.Count < _maxNumSeqs && _waiting.First is { } node)
         {
             var sequence = node.Value;
-            if (pool.BlocksFor(sequence.Tokens.Count + 1) > pool.TotalBlocks)
+            if (_pool.BlocksFor(sequence.Tokens.Count + 1) > _pool.TotalBlocks)
             {
-                waiting.RemoveFirst();
+                _waiting.RemoveFirst();
                 Unschedulable.Add(sequence);
                 continue;
             }
             if (sequence.Table.Blocks.Count == 0)
             {
-                sequence.Computed = prefixCaching ? pool.AcquirePrefix(sequence.Table, sequence.Tokens) : 0;
+                sequence.Computed = _prefixCaching ? _pool.AcquirePrefix(sequence.Table, sequence.Tokens) : 0;
                 if (sequence.Preemptions == 0) sequence.CachedPromptTokens = Math.Min(sequence.Computed, sequence.PromptLength);
             }
-            int room = (sequence.Table.Blocks.Count + pool.FreeBlocks) * pool.BlockSize - sequence.Computed;
+            int room = (sequence.Table.Blocks.Count + _pool.FreeBlocks) * _pool.BlockSize - sequence.Computed;
             int count = Math.Min(Math.Min(sequence.Remaining, budget), room);
-            if (count <= 0 || !pool.TryGrow(sequence.Table, sequence.Computed + count))
+            if (count <= 0 || !_pool.TryGrow(sequence.Table, sequence.Computed + count))
             {
                 // Not now: give back the prefix blocks it took, so they stay evictable while it waits.
-                pool.Release(sequence.Table);
+                _pool.Release(sequence.Table);
                 sequence.Computed = 0;
                 break;
             }
-            waiting.RemoveFirst();
+            _waiting.RemoveFirst();
             sequence.State = SequenceState.Running;
-            running.Add(sequence);
+            _running.Add(sequence);
             plan.Add(new ScheduledChunk(sequence, count));
             budget -= count;
         }
@@ -115,11 +115,11 @@ internal sealed class Scheduler
 
     private void Preempt(Sequence victim)
     {
-        pool.Release(victim.Table);
+        _pool.Release(victim.Table);
         victim.Computed = 0;
         victim.Preemptions++;
         victim.State = SequenceState.Waiting;
-        running.Remove(victim);
-        waiting.AddFirst(victim);
+        _running.Remove(victim);
+        _waiting.AddFirst(victim);
     }
 }

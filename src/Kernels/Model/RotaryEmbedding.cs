@@ -9,8 +9,8 @@ namespace Dynamo.Orleans.Kernels.Model;
 /// </summary>
 public sealed class RotaryEmbedding : IDisposable
 {
-    private readonly Tensor cos;
-    private readonly Tensor sin;
+    private readonly Tensor _cos;
+    private readonly Tensor _sin;
 
     public RotaryEmbedding(ModelConfig config, int maxPositions, ScalarType dtype, Device device)
     {
@@ -24,8 +24,8 @@ public sealed class RotaryEmbedding : IDisposable
         var inv = tensor(invFreq.Select(x => (float)x).ToArray());
         var freqs = outer(arange(maxPositions, dtype: ScalarType.Float32), inv);
         var emb = cat([freqs, freqs], -1);
-        cos = emb.cos().to(dtype).to(device).contiguous().MoveToOuterDisposeScope();
-        sin = emb.sin().to(dtype).to(device).contiguous().MoveToOuterDisposeScope();
+        _cos = emb.cos().to(dtype).to(device).contiguous().MoveToOuterDisposeScope();
+        _sin = emb.sin().to(dtype).to(device).contiguous().MoveToOuterDisposeScope();
         MaxPositions = maxPositions;
     }
 
@@ -52,7 +52,7 @@ public sealed class RotaryEmbedding : IDisposable
 
     /// <summary>Per-token tables for the given positions, shaped [T, 1, D] to broadcast over heads.</summary>
     public (Tensor Cos, Tensor Sin) Lookup(Tensor positions) =>
-        (cos.index_select(0, positions).unsqueeze(1), sin.index_select(0, positions).unsqueeze(1));
+        (_cos.index_select(0, positions).unsqueeze(1), _sin.index_select(0, positions).unsqueeze(1));
 
     /// <summary>x: [T, heads, D]; returns x*cos + rotate_half(x)*sin. Call inside a dispose scope.</summary>
     public static Tensor Apply(Tensor x, Tensor cosT, Tensor sinT)
@@ -64,7 +64,7 @@ public sealed class RotaryEmbedding : IDisposable
 
     public void Dispose()
     {
-        cos.Dispose();
-        sin.Dispose();
+        _cos.Dispose();
+        _sin.Dispose();
     }
 }

@@ -118,7 +118,10 @@ internal static class GenerateCommand
             w.WriteString("text", text);
             w.WriteString("finish_reason", finish switch
             {
-                FinishReason.Stop => "stop", FinishReason.Length => "length", FinishReason.Cancelled => "cancelled", _ => "error",
+                FinishReason.Stop => "stop",
+                FinishReason.Length => "length",
+                FinishReason.Cancelled => "cancelled",
+                _ => "error",
             });
             w.WriteStartObject("usage");
             w.WriteNumber("prompt_tokens", prompt.Count);

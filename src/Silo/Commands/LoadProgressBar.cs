@@ -7,27 +7,27 @@ namespace Dynamo.Orleans.Silo.Commands;
 internal sealed class LoadProgressBar : IProgress<CheckpointLoadProgress>
 {
     private const long Threshold = 200L * 1024 * 1024;
-    private readonly Stopwatch clock = Stopwatch.StartNew();
-    private long lastDrawMs = -1000;
-    private bool drawn;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private long _lastDrawMs = -1000;
+    private bool _drawn;
 
     public void Report(CheckpointLoadProgress value)
     {
         if (value.TotalBytes < Threshold) return;
         bool done = value.BytesLoaded >= value.TotalBytes;
-        if (!done && clock.ElapsedMilliseconds - lastDrawMs < 100) return;
-        lastDrawMs = clock.ElapsedMilliseconds;
+        if (!done && _clock.ElapsedMilliseconds - _lastDrawMs < 100) return;
+        _lastDrawMs = _clock.ElapsedMilliseconds;
         int width = 30, filled = (int)(width * value.Fraction);
         Console.Error.Write($"\rloading [{new string('#', filled)}{new string('.', width - filled)}] " +
                             $"{value.BytesLoaded / 1048576.0,7:F0}/{value.TotalBytes / 1048576.0:F0} MiB");
-        drawn = true;
+        _drawn = true;
         if (done) Finish();
     }
 
     public void Finish()
     {
-        if (!drawn) return;
+        if (!_drawn) return;
         Console.Error.WriteLine();
-        drawn = false;
+        _drawn = false;
     }
 }

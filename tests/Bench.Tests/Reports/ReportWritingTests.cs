@@ -23,11 +23,11 @@ public sealed class ReportWritingTests : IDisposable
     {
         var points = new List<MeasuredPoint>();
         foreach (var (deployment, itl) in new[] { ("aggregated", 0.2), ("disaggregated", 0.05) })
-        foreach (var c in new[] { 8, 16 })
-        {
-            var s = Summary(itl * c / 8, 0.3, 10);
-            points.Add(new MeasuredPoint(deployment, 2, c, s, new Dictionary<string, RunSummary> { ["decode-streams"] = s, ["long-prompts"] = Summary(0.01, 2.0, 3) }));
-        }
+            foreach (var c in new[] { 8, 16 })
+            {
+                var s = Summary(itl * c / 8, 0.3, 10);
+                points.Add(new MeasuredPoint(deployment, 2, c, s, new Dictionary<string, RunSummary> { ["decode-streams"] = s, ["long-prompts"] = Summary(0.01, 2.0, 3) }));
+            }
         return new ServingResult("dotnet run --project bench/Dynamo.Bench -c Release -- compare", new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc),
             new MachineDescription("Test CPU", 2, 24, "Linux", "10.0"), "tiny", "mixed", Sla,
             [new DeploymentDescription("aggregated", "two workers", 2, ["taskset --cpu-list 0 dynamo serve --role all"])],
@@ -50,8 +50,8 @@ public sealed class ReportWritingTests : IDisposable
         Assert.Equal(4, points.GetArrayLength());
         var summary = points[0].GetProperty("summary");
         foreach (var latency in new[] { "ttft_s", "mean_itl_s", "chunk_gap_s", "e2e_s" })
-        foreach (var stat in new[] { "p50", "p90", "p99", "mean" })
-            Assert.Equal(JsonValueKind.Number, summary.GetProperty(latency).GetProperty(stat).ValueKind);
+            foreach (var stat in new[] { "p50", "p90", "p99", "mean" })
+                Assert.Equal(JsonValueKind.Number, summary.GetProperty(latency).GetProperty(stat).ValueKind);
         foreach (var rate in new[] { "requests_per_s", "output_tokens_per_s", "output_tokens_per_s_per_worker", "output_tokens_per_s_per_user", "goodput_requests_per_s" })
             Assert.Equal(JsonValueKind.Number, summary.GetProperty(rate).ValueKind);
         Assert.True(points[0].GetProperty("classes").TryGetProperty("long-prompts", out _));

@@ -16,27 +16,27 @@ namespace Dynamo.Orleans.Grains.Tests.Fabric;
 /// </summary>
 public sealed class DecodeOnlyClusterTests : IAsyncLifetime
 {
-    private readonly string modelDirectory = Path.Combine(Path.GetTempPath(), "dynamo-decode-only-" + Guid.NewGuid().ToString("N"));
-    private InProcessTestCluster cluster = null!;
+    private readonly string _modelDirectory = Path.Combine(Path.GetTempPath(), "dynamo-decode-only-" + Guid.NewGuid().ToString("N"));
+    private InProcessTestCluster _cluster = null!;
 
     public async Task InitializeAsync()
     {
-        SyntheticModelFolder.Write(modelDirectory, SyntheticModelOptions.Tiny with { Seed = 41 });
+        SyntheticModelFolder.Write(_modelDirectory, SyntheticModelOptions.Tiny with { Seed = 41 });
         var builder = new InProcessTestClusterBuilder(3);
         builder.ConfigureSilo((options, silo) => silo.AddDynamoFabric(fabric =>
         {
             fabric.Roles = options.SiloName == "Silo_0" ? WorkerRole.None : WorkerRole.Decode;
-            fabric.Engine = new EngineOptions { Model = modelDirectory, DType = "float32", KvCacheBlocks = 128, Threads = 1 };
+            fabric.Engine = new EngineOptions { Model = _modelDirectory, DType = "float32", KvCacheBlocks = 128, Threads = 1 };
             fabric.DisaggregationThreshold = 1;
             fabric.HandoffTimeout = TimeSpan.FromSeconds(1);
         }));
-        cluster = builder.Build();
-        await cluster.DeployAsync();
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
     }
 
     private async Task<int[]> EngineAlone(int[] prompt, int maxTokens)
     {
-        using var runtime = ModelRuntime.Load(new EngineOptions { Model = modelDirectory, DType = "float32", Threads = 1 });
+        using var runtime = ModelRuntime.Load(new EngineOptions { Model = _modelDirectory, DType = "float32", Threads = 1 });
         var (tokens, _) = await runtime.Engine.GenerateAsync(prompt, Kernels.Sampling.SamplingParams.Greedy(maxTokens) with { IgnoreEos = true });
         return tokens.Select(t => t.TokenId).ToArray();
     }
@@ -45,7 +45,7 @@ public sealed class DecodeOnlyClusterTests : IAsyncLifetime
     public async Task An_empty_prefill_pool_falls_back_to_local_prefill()
     {
         var prompt = Enumerable.Range(0, 40).Select(i => i * 17 % 50000).ToArray();
-        var dynamo = cluster.Client.Dynamo();
+        var dynamo = _cluster.Client.Dynamo();
         var id = DynamoClient.NewRequestId();
         var tokens = new List<int>();
         await foreach (var chunk in dynamo.GenerateAsync(new GenerateRequest { PromptTokenIds = prompt, MaxTokens = 8, Temperature = 0, IgnoreEos = true }, id))
@@ -61,7 +61,7 @@ public sealed class DecodeOnlyClusterTests : IAsyncLifetime
     {
         var prompt = Enumerable.Range(0, 12).Select(i => i * 31 % 50000).ToArray();
         var expected = await EngineAlone(prompt, 40);
-        var dynamo = cluster.Client.Dynamo();
+        var dynamo = _cluster.Client.Dynamo();
         var id = DynamoClient.NewRequestId();
         var tokens = new List<int>();
         string? killed = null;
@@ -72,10 +72,10 @@ public sealed class DecodeOnlyClusterTests : IAsyncLifetime
             {
                 var status = await dynamo.GetStatusAsync(id);
                 Assert.True(WorkerKeys.TryParse(status.DecodeWorker!, out var silo, out _));
-                var victim = cluster.Silos.Single(s => s.SiloAddress.Equals(silo));
+                var victim = _cluster.Silos.Single(s => s.SiloAddress.Equals(silo));
                 Assert.NotEqual("Silo_0", victim.Name); // the owner lives on the front-end silo
                 killed = victim.Name;
-                await cluster.KillSiloAsync(victim);
+                await _cluster.KillSiloAsync(victim);
             }
         }
         Assert.NotNull(killed);
@@ -88,8 +88,8 @@ public sealed class DecodeOnlyClusterTests : IAsyncLifetime
     [Fact]
     public async Task A_prepared_handoff_nobody_decodes_gives_its_blocks_back()
     {
-        var decodeSilo = cluster.Silos.First(s => s.Name != "Silo_0");
-        var worker = cluster.Client.GetGrain<IDecodeWorkerGrain>(WorkerKeys.For(decodeSilo.SiloAddress, "cpu"));
+        var decodeSilo = _cluster.Silos.First(s => s.Name != "Silo_0");
+        var worker = _cluster.Client.GetGrain<IDecodeWorkerGrain>(WorkerKeys.For(decodeSilo.SiloAddress, "cpu"));
         var baseline = await worker.GetLoad();
         await worker.PrepareHandoff(new HandoffRequest("orphan", 1, 100));
         var prepared = await worker.GetLoad();
@@ -105,7 +105,7 @@ public sealed class DecodeOnlyClusterTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await cluster.DisposeAsync();
-        try { Directory.Delete(modelDirectory, recursive: true); } catch (IOException) { }
+        await _cluster.DisposeAsync();
+        try { Directory.Delete(_modelDirectory, recursive: true); } catch (IOException) { }
     }
 }

@@ -20,7 +20,11 @@ public sealed class CheckpointForwardTests
         using var scratch = new ScratchDirectory();
         SyntheticModelFolder.Write(scratch.Path, SyntheticModelOptions.Tiny with
         {
-            Architecture = architecture, TieWordEmbeddings = tied, Llama3RopeScaling = llama3Rope, Dtype = SafetensorsDtype.F32, Seed = 3,
+            Architecture = architecture,
+            TieWordEmbeddings = tied,
+            Llama3RopeScaling = llama3Rope,
+            Dtype = SafetensorsDtype.F32,
+            Seed = 3,
         });
         using var scope = NewDisposeScope();
         using var checkpoint = Checkpoint.Open(scratch.Path);

@@ -37,7 +37,7 @@ internal static class ByteLevelTokenizerJson
         bool splitThenByteLevel,
         JsonNode? postProcessor = null)
     {
-        JsonNode byteLevel(bool useRegex) => new JsonObject
+        JsonNode ByteLevel(bool useRegex) => new JsonObject
         {
             ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["trim_offsets"] = true, ["use_regex"] = useRegex,
         };
@@ -51,9 +51,9 @@ internal static class ByteLevelTokenizerJson
                         ["type"] = "Split", ["pattern"] = new JsonObject { ["Regex"] = Gpt2Pattern },
                         ["behavior"] = "Isolated", ["invert"] = false,
                     },
-                    byteLevel(false)),
+                    ByteLevel(false)),
             }
-            : byteLevel(true);
+            : ByteLevel(true);
         var vocabJson = new JsonObject();
         foreach (var (token, id) in vocab.OrderBy(p => p.Value))
             vocabJson[token] = id;
@@ -72,8 +72,8 @@ internal static class ByteLevelTokenizerJson
             }).ToArray()),
             ["normalizer"] = null,
             ["pre_tokenizer"] = preTokenizer,
-            ["post_processor"] = postProcessor ?? byteLevel(true),
-            ["decoder"] = byteLevel(true),
+            ["post_processor"] = postProcessor ?? ByteLevel(true),
+            ["decoder"] = ByteLevel(true),
             ["model"] = new JsonObject
             {
                 ["type"] = "BPE", ["dropout"] = null, ["unk_token"] = null, ["continuing_subword_prefix"] = null,
