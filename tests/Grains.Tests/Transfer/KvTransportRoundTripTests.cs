@@ -22,6 +22,28 @@ public sealed class KvTransportRoundTripTests
     }
 
     [Theory]
+    [InlineData(KvTransportKind.InProcess, true)]
+    [InlineData(KvTransportKind.Tcp, true)]
+    [InlineData(KvTransportKind.SharedMemory, false)]
+    public async Task Each_transport_says_whether_its_pull_ends_the_lease_and_a_release_ends_it_at_once(KvTransportKind kind, bool pullEndsLease)
+    {
+        await using var rig = Start();
+        var transport = rig.Transport(kind);
+        Assert.Equal(pullEndsLease, transport.PullEndsLease);
+        var handle = rig.Offer(RandomPages("float32", 40, 2, 2, 16), kind);
+        using (await transport.PullAsync(handle, CancellationToken.None)) { }
+        if (!pullEndsLease)
+        {
+            // What the decode worker does once per handoff: the lease ends now, not at the outbox's next sweep.
+            rig.Outbox.Release(handle.LeaseId);
+            Assert.Equal(0, rig.Outbox.ActiveLeases);
+            Assert.Equal(0, rig.Outbox.ActiveBytes);
+        }
+        await Eventually(() => rig.Outbox.ActiveLeases == 0, "the lease ended");
+        Assert.Equal(0, rig.Outbox.ExpiredLeases);
+    }
+
+    [Theory]
     [MemberData(nameof(Cases))]
     public async Task Pulled_pages_are_byte_identical_and_the_lease_is_released(KvTransportKind kind, string dtype, int tokens, int layers, int kvHeads, int headDim)
     {
