@@ -89,6 +89,7 @@ public sealed class ErrorMappingTests(GatewayClusterFixture fixture)
     [InlineData("frequency_penalty", 0.5, "frequency_penalty")]
     [InlineData("presence_penalty", -1, "presence_penalty")]
     [InlineData("max_tokens", 0, "max_tokens")]
+    [InlineData("max_completion_tokens", 0, "max_completion_tokens")]
     public async Task Unsupported_or_invalid_values_are_400_not_ignored(string name, double value, string param)
     {
         var body = new JsonObject { ["model"] = fixture.Model, ["messages"] = JsonNode.Parse("[{\"role\":\"user\",\"content\":\"hi\"}]"), [name] = value };

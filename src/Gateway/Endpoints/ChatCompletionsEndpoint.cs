@@ -10,7 +10,11 @@ public static class ChatCompletionsEndpoint
 {
     public static Task<IResult> Handle(HttpContext http, SequenceRunner runner, IOptions<GatewayOptions> options, ILogger<SequenceRunner> logger) =>
         GenerationEndpoint.HandleAsync(http, runner, options.Value, logger, GatewayJsonContext.Wire.ChatCompletionRequest, "chatcmpl-",
-            body => body.ToGenerateRequest(options.Value), Whole, StreamAsync);
+            body => body.ToGenerateRequest(options.Value), Whole, StreamAsync, WireName);
+
+    /// <summary>max_completion_tokens wins over max_tokens when both are sent, so an error about the value names it.</summary>
+    private static string WireName(ChatCompletionRequest body, string parameter) =>
+        parameter == "max_tokens" && body.MaxCompletionTokens is not null ? "max_completion_tokens" : parameter;
 
     private static IResult Whole(Generation g, string text, IReadOnlyList<TokenLogprobInfo> logprobs)
     {

@@ -16,10 +16,12 @@ internal static class GenerationEndpoint
     /// <param name="idPrefix">OpenAI's prefix for the response id ("chatcmpl-", "cmpl-"); the id also keys the sequence grain.</param>
     /// <param name="whole">The non-streamed response, from all the text and the logprobs of every token.</param>
     /// <param name="stream">Writes the events of a streamed response.</param>
+    /// <param name="wireName">The body's name for a parameter the fabric names (chat's max_completion_tokens is the
+    /// fabric's max_tokens), so that an error names what the client sent.</param>
     public static async Task<IResult> HandleAsync<TBody>(
         HttpContext http, SequenceRunner runner, GatewayOptions options, ILogger logger, JsonTypeInfo<TBody> bodyType, string idPrefix,
         Func<TBody, GenerateRequest> translate, Func<Generation, string, IReadOnlyList<TokenLogprobInfo>, IResult> whole,
-        Func<Generation, Task> stream)
+        Func<Generation, Task> stream, Func<TBody, string, string>? wireName = null)
         where TBody : GenerationRequest
     {
         var arrivedAt = Stopwatch.GetTimestamp();
@@ -27,7 +29,17 @@ internal static class GenerationEndpoint
         var request = translate(body);
         var id = idPrefix + Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        await using var run = await runner.StartAsync(request, id, arrivedAt, http.RequestAborted);
+        SequenceRun started;
+        try
+        {
+            started = await runner.StartAsync(request, id, arrivedAt, http.RequestAborted);
+        }
+        catch (RequestValidationException e) when (e.Param is { } param && wireName?.Invoke(body, param) is { } wire && wire != param)
+        {
+            var message = e.Message.StartsWith(param + " ", StringComparison.Ordinal) ? wire + e.Message[param.Length..] : e.Message;
+            throw new RequestValidationException(message, wire);
+        }
+        await using var run = started;
         var generation = new Generation(http, run, id, created, request.Logprobs, body.StreamOptions?.IncludeUsage == true);
         if (!body.Stream)
         {
