@@ -22,8 +22,10 @@ public sealed class SequencePlacementDirector(ISiloMetadataCache metadata) : IPl
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var compatible = context.GetCompatibleSilos(target);
+        // Only a silo that has said it has no worker role is a front end: one whose metadata has not reached this silo's
+        // cache yet (it just joined) may well be a worker, and a sequence placed there would die with it.
         var frontEnds = compatible
-            .Where(s => WorkerRoles.Parse(metadata.GetSiloMetadata(s).Metadata.GetValueOrDefault(WorkerRoles.MetadataKey)) == WorkerRole.None)
+            .Where(s => metadata.GetSiloMetadata(s).Metadata.TryGetValue(WorkerRoles.MetadataKey, out var roles) && WorkerRoles.Parse(roles) == WorkerRole.None)
             .ToArray();
         if (frontEnds.Length > 0)
             return Task.FromResult(frontEnds.Contains(context.LocalSilo) ? context.LocalSilo : frontEnds[Random.Shared.Next(frontEnds.Length)]);

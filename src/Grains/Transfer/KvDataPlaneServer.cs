@@ -44,10 +44,10 @@ public sealed class KvDataPlaneServer : IAsyncDisposable
     /// <summary>The bound "host:port" peers pull from; set by <see cref="Listen"/>.</summary>
     public string Endpoint { get; private set; } = "";
 
-    /// <summary>This process as a page location: host name, process id and the bound data-plane endpoint.</summary>
+    /// <summary>This process as a page location: host id (the machine name unless set), process id and the bound data-plane endpoint.</summary>
     public KvPageLocation Location => _listener is null
         ? throw new InvalidOperationException("The data plane is not listening yet: call Listen or Start first")
-        : new(Environment.MachineName, Environment.ProcessId, Endpoint);
+        : new(_options.HostId is { Length: > 0 } hostId ? hostId : Environment.MachineName, Environment.ProcessId, Endpoint);
 
     public int ActiveConnections => _connections.Count;
 

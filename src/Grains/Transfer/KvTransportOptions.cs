@@ -20,6 +20,12 @@ public sealed class KvTransportOptions
     /// <summary>Use this transport whatever the locality (tests force Tcp between processes of one host); null chooses by locality.</summary>
     public KvTransportKind? ForceTransport { get; set; }
 
+    /// <summary>
+    /// What tells hosts apart for the transport choice: two workers with the same host id may use shared memory, others
+    /// pull over TCP. Null: the machine name. Set it where machine names repeat across hosts (containers, cloned VMs).
+    /// </summary>
+    public string? HostId { get; set; }
+
     /// <summary>Where shared-memory pages are written: tmpfs when the host has it, so the "file" never touches a disk.</summary>
     public string SharedMemoryDirectory { get; set; } = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
 }

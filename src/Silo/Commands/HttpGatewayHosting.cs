@@ -1,6 +1,7 @@
 using System.Net;
 using Dynamo.Orleans.Client;
 using Dynamo.Orleans.Gateway.Hosting;
+using Dynamo.Orleans.Silo.Clustering;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -19,20 +20,22 @@ internal static class HttpGatewayHosting
     public const string Role = "gateway";
     public const int DefaultPort = 8000;
 
-    /// <summary>Starts the HTTP front over a silo's grain factory, or returns null when <paramref name="port"/> is 0.</summary>
-    public static async Task<GatewayServer?> StartBesideSiloAsync(IHost silo, IConfiguration configuration, int port, string? apiKey, CancellationToken cancellationToken)
+    /// <summary>Starts the HTTP front over a silo's grain factory on <paramref name="address"/>, or returns null when <paramref name="port"/> is 0.</summary>
+    public static async Task<GatewayServer?> StartBesideSiloAsync(IHost silo, IConfiguration configuration, IPAddress address, int port, string? apiKey,
+                                                                  CancellationToken cancellationToken)
     {
         if (port == 0) return null;
-        return await GatewayServer.StartAsync(silo.Services.GetRequiredService<IGrainFactory>(), o => Configure(o, configuration, port, apiKey),
+        return await GatewayServer.StartAsync(silo.Services.GetRequiredService<IGrainFactory>(), o => Configure(o, configuration, address, port, apiKey),
                                               cancellationToken: cancellationToken);
     }
 
     /// <summary>
-    /// Only the HTTP front: an Orleans client of the cluster, reaching it through <paramref name="primary"/> (a silo's
-    /// client gateway endpoint, its --gateway-port) or through local silos' <paramref name="gatewayPorts"/>.
+    /// Only the HTTP front: an Orleans client of the cluster. With Redis membership it finds the silos' gateways there;
+    /// on localhost through <paramref name="primary"/> (a silo's client gateway endpoint, its --gateway-port) or local
+    /// silos' <paramref name="gatewayPorts"/>. The API listens on <paramref name="address"/>.
     /// </summary>
-    public static async Task<int> RunClientAsync(IPEndPoint? primary, IReadOnlyList<int> gatewayPorts, string clusterId, int port, string? apiKey,
-                                                 CancellationToken cancellationToken)
+    public static async Task<int> RunClientAsync(Membership membership, IPEndPoint? primary, IReadOnlyList<int> gatewayPorts, string clusterId,
+                                                 IPAddress address, int port, string? apiKey, CancellationToken cancellationToken)
     {
         if (port == 0) throw new ArgumentException("--role gateway needs an HTTP port: --http-port must not be 0");
         var builder = Host.CreateApplicationBuilder();
@@ -40,20 +43,16 @@ internal static class HttpGatewayHosting
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Dynamo", LogLevel.Information);
         builder.UseOrleansClient(client =>
         {
-            if (primary is not null)
-            {
-                client.UseStaticClustering(primary);
-                client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, "dynamo"));
-            }
-            else client.UseLocalhostClustering(gatewayPorts.ToArray(), serviceId: "dynamo", clusterId: clusterId);
+            client.UseDynamoMembership(membership, clusterId, gatewayPorts, primary);
             client.AddDynamoClient();
         });
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
         await using (var http = await GatewayServer.StartAsync(host.Services.GetRequiredService<IClusterClient>(),
-                         o => Configure(o, builder.Configuration, port, apiKey), cancellationToken: cancellationToken))
+                         o => Configure(o, builder.Configuration, address, port, apiKey), cancellationToken: cancellationToken))
         {
-            var cluster = primary?.ToString() ?? "localhost gateway ports " + string.Join(",", gatewayPorts);
+            var cluster = membership is Membership.Redis ? membership.ToString()
+                : primary?.ToString() ?? "localhost gateway ports " + string.Join(",", gatewayPorts);
             Console.WriteLine($"dynamo serve: ready (role gateway, cluster via {cluster}, OpenAI API at {string.Join(" ", http.Addresses)}v1)");
             await host.WaitForShutdownAsync(cancellationToken);
         }
@@ -61,10 +60,10 @@ internal static class HttpGatewayHosting
     }
 
     /// <summary>The "Gateway" configuration section first, then the command line.</summary>
-    private static void Configure(GatewayOptions options, IConfiguration configuration, int port, string? apiKey)
+    private static void Configure(GatewayOptions options, IConfiguration configuration, IPAddress address, int port, string? apiKey)
     {
         configuration.GetSection(GatewayOptions.SectionName).Bind(options);
-        options.Urls = $"http://127.0.0.1:{port}";
+        options.Urls = $"http://{(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString())}:{port}";
         if (apiKey is { Length: > 0 }) options.ApiKey = apiKey;
     }
 

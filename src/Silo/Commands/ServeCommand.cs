@@ -3,6 +3,7 @@ using System.Net;
 using Dynamo.Orleans.Grains;
 using Dynamo.Orleans.Grains.Hosting;
 using Dynamo.Orleans.Grains.Transfer;
+using Dynamo.Orleans.Silo.Clustering;
 using Dynamo.Orleans.Transfer;
 using Dynamo.Orleans.Workers;
 using Microsoft.Extensions.Configuration;
@@ -39,17 +40,30 @@ internal static class ServeCommand
         var httpPort = new Option<int?>("--http-port") { Description = $"OpenAI-compatible API on 127.0.0.1 (default {HttpGatewayHosting.DefaultPort}, none on a silo joining with --primary; 0: no HTTP)" };
         var gatewayPorts = new Option<string?>("--gateway-ports") { Description = "with --role gateway: comma-separated client gateway ports of silos on this host (default 30000)" };
         var apiKey = new Option<string?>("--api-key") { Description = "require 'Authorization: Bearer <key>' on /v1 (default: no key)" };
+        var clustering = new Option<string?>("--clustering") { Description = "localhost (default: silos of this machine, one primary) or redis://HOST:PORT[/DB] (membership in Redis: any hosts, no primary)" };
+        var advertise = new Option<string?>("--advertise-address") { Description = "IP address other silos, clients and the KV data plane reach this process at (default: loopback; with Redis the first non-loopback IPv4)" };
+        var hostId = new Option<string?>("--host-id") { Description = "what tells hosts apart for the KV transport (shared memory only within one host id; default: the machine name)" };
 
         var command = new Command("serve", "Run a silo: all roles in one process by default.");
         model.AddTo(command);
-        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, dataPlanePort, dataPlaneAddress, transport, threshold, kvBlocks, kvMegabytes, maxBatchedTokens, httpPort, gatewayPorts, apiKey })
+        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, clustering, advertise, hostId, dataPlanePort, dataPlaneAddress, transport, threshold, kvBlocks, kvMegabytes, maxBatchedTokens, httpPort, gatewayPorts, apiKey })
             command.Options.Add(o);
 
         command.SetAction(async (result, cancellationToken) => await CommandErrors.Run(async () =>
         {
+            // Read before the host exists: the membership decides how the host is built (and the gateway role builds no silo).
+            var configuration = new ConfigurationBuilder().SetBasePath(Directory.GetCurrentDirectory())
+                .AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables("DYNAMO_").Build();
+            var cluster = configuration.GetSection(ClusterSettings.SectionName).Get<ClusterSettings>() ?? new ClusterSettings();
+            if (result.GetValue(clustering) is { Length: > 0 } c) cluster.Clustering = c;
+            if (result.GetValue(advertise) is { Length: > 0 } a) cluster.AdvertiseAddress = a;
+            if (result.GetValue(hostId) is { Length: > 0 } h) cluster.HostId = h;
+            var membership = Membership.Parse(cluster.Clustering);
+            var advertised = AdvertiseAddress.Resolve(cluster.AdvertiseAddress, membership);
+
             if (string.Equals(result.GetValue(role), HttpGatewayHosting.Role, StringComparison.OrdinalIgnoreCase))
-                return await HttpGatewayHosting.RunClientAsync(result.GetValue(primary) is { } g ? NetworkEndpoint.ParseIPv4(g, "--primary") : null,
-                    HttpGatewayHosting.ParsePorts(result.GetValue(gatewayPorts)), result.GetValue(clusterId)!,
+                return await HttpGatewayHosting.RunClientAsync(membership, result.GetValue(primary) is { } g ? NetworkEndpoint.ParseIPv4(g, "--primary") : null,
+                    HttpGatewayHosting.ParsePorts(result.GetValue(gatewayPorts)), result.GetValue(clusterId)!, advertised,
                     result.GetValue(httpPort) ?? HttpGatewayHosting.DefaultPort, result.GetValue(apiKey), cancellationToken);
             var roles = WorkerRoles.Parse(result.GetValue(role));
             KvTransportKind? forced = result.GetValue(transport)!.ToLowerInvariant() switch
@@ -67,8 +81,7 @@ internal static class ServeCommand
             builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Dynamo", LogLevel.Information);
             builder.UseOrleans(silo =>
             {
-                silo.UseLocalhostClustering(result.GetValue(siloPort), result.GetValue(gatewayPort), primaryEndpoint,
-                                            serviceId: "dynamo", clusterId: result.GetValue(clusterId)!);
+                silo.UseDynamoMembership(membership, result.GetValue(clusterId)!, advertised, result.GetValue(siloPort), result.GetValue(gatewayPort), primaryEndpoint);
                 silo.AddDynamoFabric(fabric =>
                 {
                     builder.Configuration.GetSection(FabricOptions.SectionName).Bind(fabric);
@@ -88,17 +101,21 @@ internal static class ServeCommand
                 {
                     builder.Configuration.GetSection("Transport").Bind(kv);
                     kv.DataPlanePort = result.GetValue(dataPlanePort);
+                    // The data plane listens where peers reach this process unless told otherwise.
+                    if (builder.Configuration["Transport:DataPlaneAddress"] is null) kv.DataPlaneAddress = advertised.ToString();
                     if (result.GetValue(dataPlaneAddress) is { Length: > 0 } address) kv.DataPlaneAddress = address;
+                    if (cluster.HostId is { Length: > 0 } host) kv.HostId = host;
                     kv.ForceTransport = forced ?? kv.ForceTransport;
                 });
             });
             using var host = builder.Build();
             await host.StartAsync(cancellationToken);
             var dataPlane = host.Services.GetRequiredService<KvDataPlaneServer>();
-            // A silo that joins a cluster serves HTTP only when asked: the primary (or a gateway process) usually does.
-            var port = result.GetValue(httpPort) ?? (primaryEndpoint is null ? HttpGatewayHosting.DefaultPort : 0);
-            await using var http = await HttpGatewayHosting.StartBesideSiloAsync(host, builder.Configuration, port, result.GetValue(apiKey), cancellationToken);
-            Console.WriteLine($"dynamo serve: ready (roles {WorkerRoles.Format(roles)}, silo port {result.GetValue(siloPort)}, " +
+            // A silo that joins a cluster serves HTTP only when asked: the primary (or a gateway process) usually does. With
+            // Redis no silo is primary: the HTTP API runs where --http-port asks for it, or in a --role gateway process.
+            var port = result.GetValue(httpPort) ?? (primaryEndpoint is null && membership is Membership.Localhost ? HttpGatewayHosting.DefaultPort : 0);
+            await using var http = await HttpGatewayHosting.StartBesideSiloAsync(host, builder.Configuration, advertised, port, result.GetValue(apiKey), cancellationToken);
+            Console.WriteLine($"dynamo serve: ready (roles {WorkerRoles.Format(roles)}, cluster {membership}, advertised {advertised}, silo port {result.GetValue(siloPort)}, " +
                               $"gateway port {result.GetValue(gatewayPort)}, data plane {dataPlane.Endpoint}" +
                               (http is null ? ", no HTTP API" : $", OpenAI API at {string.Join(" ", http.Addresses)}v1") + ")");
             await host.WaitForShutdownAsync(cancellationToken);

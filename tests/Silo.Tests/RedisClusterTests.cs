@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dynamo.Orleans.Client;
+using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
+using Dynamo.Orleans.Kernels.Engine;
+using Dynamo.Orleans.Kernels.Sampling;
+using Dynamo.Orleans.Silo.Clustering;
+using Dynamo.Orleans.Transfer;
+using Dynamo.Orleans.Workers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Dynamo.Orleans.Silo.Tests;
+
+/// <summary>
+/// A cluster whose membership lives in a real Redis: separate <c>dynamo serve</c> processes that name no primary, each
+/// with its own host id, so the transport choice treats them as different hosts (KV pages cross over the TCP data
+/// plane). A front silo (sequence grains and HTTP, no worker role), a prefill silo, a decode silo, a decode silo that
+/// joins later, and a <c>--role gateway</c> process that finds the silos through Redis.
+/// </summary>
+public sealed class RedisClusterTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "dynamo-redis-" + Guid.NewGuid().ToString("N"));
+    private readonly string _model;
+
+    public RedisClusterTests()
+    {
+        _model = Path.Combine(_root, "tiny-llama");
+        SyntheticModelFolder.Write(_model, SyntheticModelOptions.Tiny with { Seed = 41, NumLayers = 4 });
+    }
+
+    [SkippableFact]
+    public async Task Silos_found_through_Redis_serve_across_hosts_survive_a_dead_decode_host_and_take_one_that_joins()
+    {
+        Skip.If(RedisServer.Executable is null, "redis-server is not installed: apt-get install -y redis-server (.ci/run installs it)");
+        using var redis = await RedisServer.StartAsync();
+        string cluster = "redis-" + Guid.NewGuid().ToString("N")[..8];
+        string[] common = ["--clustering", redis.Url, "--advertise-address", "127.0.0.1", "--cluster-id", cluster, "--model", _model,
+                           "--dtype", "float32", "--threads", "1", "--disaggregation-threshold", "1"];
+        await using var processes = new ClusterProcesses();
+        int http = ClusterProcesses.FreePort();
+        await processes.StartAsync(_root, [.. common, "--role", "none", "--host-id", "front", .. Ports(), "--http-port", $"{http}"]);
+        await processes.StartAsync(_root, [.. common, "--role", "prefill", "--host-id", "host-a", .. Ports()]);
+        var decodeB = await processes.StartAsync(_root, [.. common, "--role", "decode", "--host-id", "host-b", .. Ports()]);
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.UseOrleansClient(client => client.UseDynamoMembership(Membership.Parse(redis.Url), cluster, [], null).AddDynamoClient());
+        using var host = builder.Build();
+        await host.StartAsync();
+        var dynamo = host.Services.GetRequiredService<DynamoClient>();
+        var fabric = host.Services.GetRequiredService<IClusterClient>().GetGrain<IFabricStatusGrain>(0);
+        await WaitForWorkersAsync(fabric, prefill: 1, decode: 1, processes);
+
+        using var runtime = ModelRuntime.Load(new EngineOptions { Model = _model, DType = "float32", Threads = 1 });
+        foreach (var length in new[] { 15, 33 })
+        {
+            var prompt = Prompt(length);
+            var (alone, _) = await runtime.Engine.GenerateAsync(prompt, SamplingParams.Greedy(8));
+            var id = DynamoClient.NewRequestId();
+            var served = new List<int>();
+            await foreach (var chunk in dynamo.GenerateAsync(new GenerateRequest { PromptTokenIds = prompt, MaxTokens = 8, Temperature = 0 }, id))
+                served.AddRange(chunk.TokenIds);
+            Assert.Equal(alone.Select(t => t.TokenId), served);
+            var status = await dynamo.GetStatusAsync(id);
+            Assert.True(status.Disaggregated, processes.Logs());
+            Assert.Equal(KvTransportKind.Tcp, status.KvTransport); // other host id: never shared memory
+        }
+
+        // The HTTP API, beside the front silo and in a gateway process that finds the silos through Redis alone.
+        int gatewayHttp = ClusterProcesses.FreePort();
+        await processes.StartAsync(_root, ["--role", "gateway", "--clustering", redis.Url, "--advertise-address", "127.0.0.1", "--cluster-id", cluster,
+                                           "--http-port", $"{gatewayHttp}"]);
+        var textPrompt = Prompt(20);
+        var (expected, _) = await runtime.Engine.GenerateAsync(textPrompt, SamplingParams.Greedy(6));
+        var expectedText = runtime.Tokenizer.Decode(expected.Select(t => t.TokenId).ToList(), skipSpecialTokens: true);
+        foreach (var port in new[] { http, gatewayHttp })
+            Assert.Equal(expectedText, await CompleteOverHttpAsync(port, textPrompt, 6));
+
+        // A decode host joins; then the first one dies in the middle of a stream, which carries on at the newcomer.
+        var decodeC = await processes.StartAsync(_root, [.. common, "--role", "decode", "--host-id", "host-c", .. Ports()]);
+        await WaitForWorkersAsync(fabric, prefill: 1, decode: 2, processes);
+        var longPrompt = Prompt(24);
+        var (uninterrupted, _) = await runtime.Engine.GenerateAsync(longPrompt, SamplingParams.Greedy(400) with { IgnoreEos = true });
+        var streamId = DynamoClient.NewRequestId();
+        var streamed = new List<int>();
+        bool killed = false;
+        var killedAt = Stopwatch.StartNew();
+        string? victim = null;
+        try
+        {
+            await foreach (var chunk in dynamo.GenerateAsync(new GenerateRequest { PromptTokenIds = longPrompt, MaxTokens = 400, Temperature = 0, IgnoreEos = true }, streamId))
+            {
+                streamed.AddRange(chunk.TokenIds);
+                if (killed || streamed.Count < 4) continue;
+                victim = (await dynamo.GetStatusAsync(streamId)).DecodeWorker;
+                var process = victim is not null && victim.Contains($":{SiloPortOf(decodeB)}@") ? decodeB : decodeC;
+                process.Kill(); // SIGKILL: no drain, no goodbye
+                killedAt.Restart();
+                killed = true;
+            }
+        }
+        catch (Exception e)
+        {
+            Assert.Fail($"the stream failed {killedAt.Elapsed.TotalSeconds:F1} s after the decode host {victim} was killed: {e.Message}\n{processes.Logs()}");
+        }
+        Assert.True(killed, "the stream ended before the decode host could be killed");
+        Assert.Equal(uninterrupted.Select(t => t.TokenId), streamed); // nothing lost, nothing twice
+        Assert.Equal(1, (await dynamo.GetStatusAsync(streamId)).Reroutes);
+
+        // The dead worker leaves the pools, and requests keep being served meanwhile.
+        while ((await fabric.GetStatus()).DecodeWorkers.Any(w => w.WorkerId == victim))
+        {
+            Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(60), $"the dead decode worker {victim} is still listed\n{processes.Logs()}");
+            await Task.Delay(200);
+        }
+        Console.WriteLine($"dead decode worker left the pools {killedAt.Elapsed.TotalSeconds:F1} s after SIGKILL");
+        var again = await dynamo.CompleteAsync(new GenerateRequest { PromptTokenIds = Prompt(15), MaxTokens = 8, Temperature = 0 });
+        Assert.Equal(8, again.TokenIds.Count);
+        await host.StopAsync();
+
+        string[] Ports() => ["--silo-port", $"{ClusterProcesses.FreePort()}", "--gateway-port", $"{ClusterProcesses.FreePort()}"];
+    }
+
+    /// <summary>The --silo-port a process was started with: worker ids carry their silo's address.</summary>
+    private static string SiloPortOf(Process process)
+    {
+        var args = File.ReadAllText($"/proc/{process.Id}/cmdline").Split('\0');
+        return args[Array.IndexOf(args, "--silo-port") + 1];
+    }
+
+    private static int[] Prompt(int length) => Enumerable.Range(0, length).Select(i => (i * 389 + length) % 50000).ToArray();
+
+    private static async Task WaitForWorkersAsync(IFabricStatusGrain fabric, int prefill, int decode, ClusterProcesses processes)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var status = await fabric.GetStatus();
+            if (status.PrefillWorkers.Count == prefill && status.DecodeWorkers.Count == decode) return;
+            Assert.True(DateTime.UtcNow < deadline, $"expected {prefill} prefill and {decode} decode workers, the fabric lists {status.PrefillWorkers.Count} and {status.DecodeWorkers.Count}\n{processes.Logs()}");
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task<string> CompleteOverHttpAsync(int port, int[] prompt, int maxTokens)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/v1/"), Timeout = TimeSpan.FromSeconds(60) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var model = "tiny-llama";
+            using var response = await http.PostAsJsonAsync("completions", new { model, prompt, max_tokens = maxTokens, temperature = 0 });
+            var body = await response.Content.ReadAsStringAsync();
+            // A gateway that just started may not have seen the workers yet: 503 until it has.
+            if ((int)response.StatusCode == 503 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+                continue;
+            }
+            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} from port {port}: {body}");
+            using var json = JsonDocument.Parse(body);
+            return json.RootElement.GetProperty("choices")[0].GetProperty("text").GetString()!;
+        }
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+}
