@@ -31,6 +31,12 @@ public static class MembershipHostingExtensions
                     o.GatewayPort = gatewayPort;
                 });
                 silo.Configure<ClusterMembershipOptions>(ServingFailureDetection.Apply);
+                // Orleans' default directory loses the entries a dead silo owned, and a later call may then activate a
+                // second copy of a live sequence grain (its stream's enumerator unknown there). The distributed directory
+                // recovers those entries from the surviving activations when membership changes.
+#pragma warning disable ORLEANSEXP003 // experimental in Orleans 10: the alternative is duplicate sequence grains after a silo dies
+                silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(membership), membership, null);
