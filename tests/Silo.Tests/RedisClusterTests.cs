@@ -41,8 +41,8 @@ public sealed class RedisClusterTests : IDisposable
         await using var processes = new ClusterProcesses();
         int http = ClusterProcesses.FreePort();
         await processes.StartAsync(_root, [.. common, "--role", "none", "--host-id", "front", .. Ports(), "--http-port", $"{http}"]);
-        await processes.StartAsync(_root, [.. common, "--role", "prefill", "--host-id", "host-a", .. Ports()]);
-        var decodeB = await processes.StartAsync(_root, [.. common, "--role", "decode", "--host-id", "host-b", .. Ports()]);
+        await processes.StartAsync(_root, [.. common, "--role", "prefill", "--host-id", "host-a", .. SiloPort()]);
+        var decodeB = await processes.StartAsync(_root, [.. common, "--role", "decode", "--host-id", "host-b", .. SiloPort()]);
 
         var builder = Host.CreateApplicationBuilder();
         builder.UseOrleansClient(client => client.UseDynamoMembership(Membership.Parse(redis.Url), cluster, [], null).AddDynamoClient());
@@ -78,7 +78,7 @@ public sealed class RedisClusterTests : IDisposable
             Assert.Equal(expectedText, await CompleteOverHttpAsync(port, textPrompt, 6));
 
         // A decode host joins; then the first one dies in the middle of a stream, which carries on at the newcomer.
-        var decodeC = await processes.StartAsync(_root, [.. common, "--role", "decode", "--host-id", "host-c", .. Ports()]);
+        var decodeC = await processes.StartAsync(_root, [.. common, "--role", "decode", "--host-id", "host-c", .. SiloPort()]);
         await WaitForWorkersAsync(fabric, prefill: 1, decode: 2, processes);
         var longPrompt = Prompt(24);
         var (uninterrupted, _) = await runtime.Engine.GenerateAsync(longPrompt, SamplingParams.Greedy(400) with { IgnoreEos = true });
@@ -119,7 +119,9 @@ public sealed class RedisClusterTests : IDisposable
         Assert.Equal(8, again.TokenIds.Count);
         await host.StopAsync();
 
+        // Only the front silo opens a client gateway: with Redis, pure worker silos open none unless asked.
         string[] Ports() => ["--silo-port", $"{ClusterProcesses.FreePort()}", "--gateway-port", $"{ClusterProcesses.FreePort()}"];
+        string[] SiloPort() => ["--silo-port", $"{ClusterProcesses.FreePort()}"];
     }
 
     /// <summary>The --silo-port a process was started with: worker ids carry their silo's address.</summary>

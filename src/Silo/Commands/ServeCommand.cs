@@ -27,7 +27,7 @@ internal static class ServeCommand
         var model = new ModelOptions();
         var role = new Option<string>("--role") { Description = "all, prefill, decode, none, or gateway (only the HTTP API, as a client of the cluster)", DefaultValueFactory = _ => "all" };
         var siloPort = new Option<int>("--silo-port") { Description = "silo-to-silo port", DefaultValueFactory = _ => 11111 };
-        var gatewayPort = new Option<int>("--gateway-port") { Description = "Orleans client gateway port", DefaultValueFactory = _ => 30000 };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "Orleans client gateway port (0: none; with Redis, prefill-only and decode-only silos open none unless given)", DefaultValueFactory = _ => 30000 };
         var primary = new Option<string?>("--primary") { Description = "host:port of the primary silo to join (omit on the primary itself); with --role gateway, a silo's client gateway endpoint (its --gateway-port)" };
         var clusterId = new Option<string>("--cluster-id") { DefaultValueFactory = _ => "dynamo" };
         var dataPlanePort = new Option<int>("--data-plane-port") { Description = "KV data-plane TCP port (0: any free port)", DefaultValueFactory = _ => 0 };
@@ -75,13 +75,19 @@ internal static class ServeCommand
                 var other => throw new ArgumentException($"--kv-transport '{other}' is not valid: expected auto, inprocess, sharedmemory or tcp"),
             };
             IPEndPoint? primaryEndpoint = result.GetValue(primary) is { } p ? NetworkEndpoint.ParseIPv4(p, "--primary") : null;
+            // With Redis, Orleans clients (the gateway role, SDK users) attach to silos that are not pure workers: a client whose
+            // gateway silo dies loses the calls in flight through it until they time out (30 s), and worker hosts are
+            // the ones expected to come and go. --gateway-port opens one anyway.
+            int clientGatewayPort = membership is Membership.Redis && roles is WorkerRole.Prefill or WorkerRole.Decode
+                                    && result.GetResult(gatewayPort) is null or { Implicit: true }
+                ? 0 : result.GetValue(gatewayPort);
 
             var builder = Host.CreateApplicationBuilder();
             builder.Configuration.AddEnvironmentVariables("DYNAMO_");
             builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Dynamo", LogLevel.Information);
             builder.UseOrleans(silo =>
             {
-                silo.UseDynamoMembership(membership, result.GetValue(clusterId)!, advertised, result.GetValue(siloPort), result.GetValue(gatewayPort), primaryEndpoint);
+                silo.UseDynamoMembership(membership, result.GetValue(clusterId)!, advertised, result.GetValue(siloPort), clientGatewayPort, primaryEndpoint);
                 silo.AddDynamoFabric(fabric =>
                 {
                     builder.Configuration.GetSection(FabricOptions.SectionName).Bind(fabric);
@@ -116,7 +122,7 @@ internal static class ServeCommand
             var port = result.GetValue(httpPort) ?? (primaryEndpoint is null && membership is Membership.Localhost ? HttpGatewayHosting.DefaultPort : 0);
             await using var http = await HttpGatewayHosting.StartBesideSiloAsync(host, builder.Configuration, advertised, port, result.GetValue(apiKey), cancellationToken);
             Console.WriteLine($"dynamo serve: ready (roles {WorkerRoles.Format(roles)}, cluster {membership}, advertised {advertised}, silo port {result.GetValue(siloPort)}, " +
-                              $"gateway port {result.GetValue(gatewayPort)}, data plane {dataPlane.Endpoint}" +
+                              (clientGatewayPort == 0 ? "no client gateway" : $"gateway port {clientGatewayPort}") + $", data plane {dataPlane.Endpoint}" +
                               (http is null ? ", no HTTP API" : $", OpenAI API at {string.Join(" ", http.Addresses)}v1") + ")");
             await host.WaitForShutdownAsync(cancellationToken);
             return 0;
