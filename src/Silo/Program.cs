@@ -10,4 +10,9 @@ var root = new RootCommand("Dynamo.Orleans: a disaggregated LLM inference fabric
     ModelCommand.Create(),
 };
 // No arguments: the all-in-one server (every role, localhost clustering, the embedded default model).
-return await root.Parse(args.Length == 0 ? ["serve"] : args).InvokeAsync();
+var parsed = root.Parse(args.Length == 0 ? ["serve"] : args);
+// serve: SIGINT and SIGTERM go to the host, which drains (running sequences finish, then it stops); System.CommandLine's
+// own handling would end the process 2 s after the signal, cutting the drain short. Other commands keep it (Ctrl-C
+// cancels a generation cleanly).
+var invocation = parsed.CommandResult.Command.Name == "serve" ? new InvocationConfiguration { ProcessTerminationTimeout = null } : null;
+return await parsed.InvokeAsync(invocation);

@@ -45,6 +45,7 @@ public static class FabricSiloBuilderExtensions
         services.AddPlacementDirector<SequencePlacement, SequencePlacementDirector>();
         services.AddSingleton<WorkerEngine>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<WorkerEngine>());
+        services.AddHostedService<WorkerDrain>();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<WorkerRouter>();
 

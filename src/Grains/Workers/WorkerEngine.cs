@@ -30,8 +30,10 @@ public sealed class WorkerEngine : ILifecycleParticipant<ISiloLifecycle>, IDispo
     public ModelRuntime Runtime => _runtime ?? throw new InvalidOperationException(
         _options.Roles == WorkerRole.None ? "this silo has no worker role: it runs no engine" : "the engine is not loaded yet");
 
-    public void Participate(ISiloLifecycle lifecycle) =>
+    public void Participate(ISiloLifecycle lifecycle)
+    {
         lifecycle.Subscribe(nameof(WorkerEngine), ServiceLifecycleStage.ApplicationServices, Start, Stop);
+    }
 
     private Task Start(CancellationToken cancellationToken)
     {
@@ -42,10 +44,17 @@ public sealed class WorkerEngine : ILifecycleParticipant<ISiloLifecycle>, IDispo
         return Task.CompletedTask;
     }
 
-    private async Task Stop(CancellationToken cancellationToken)
+    /// <summary>
+    /// Refuses new work and waits up to <see cref="FabricOptions.DrainTimeout"/> for running sequences to finish. Runs
+    /// while the silo is still fully active (<see cref="WorkerDrain"/>): once Orleans starts stopping, the silo refuses
+    /// calls and the streams of running sequences would break.
+    /// </summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
     {
         if (_runtime is null) return;
         _draining = true;
+        var started = _runtime.Engine.Stats;
+        _logger.LogInformation("Draining: {Count} sequences may run for up to {Timeout}", started.Running + started.Waiting, _options.DrainTimeout);
         var deadline = DateTime.UtcNow + _options.DrainTimeout;
         while (DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
         {
@@ -54,9 +63,20 @@ public sealed class WorkerEngine : ILifecycleParticipant<ISiloLifecycle>, IDispo
             await Task.Delay(50, CancellationToken.None);
         }
         var left = _runtime.Engine.Stats;
+        _logger.LogInformation("Drained: {Count} sequences left{Reason}", left.Running + left.Waiting,
+            cancellationToken.IsCancellationRequested ? " (the host's shutdown timeout ended the drain)" : "");
+    }
+
+    /// <summary>Whatever the drain left is cancelled with the engine, and every block is freed.</summary>
+    private Task Stop(CancellationToken cancellationToken)
+    {
+        if (_runtime is null) return Task.CompletedTask;
+        _draining = true;
+        var left = _runtime.Engine.Stats;
         if (left.Running + left.Waiting > 0)
             _logger.LogWarning("Drain timed out: cancelling {Count} sequences", left.Running + left.Waiting);
         Dispose();
+        return Task.CompletedTask;
     }
 
     public WorkerLoad Load(string workerId, WorkerRole role)
