@@ -22,7 +22,11 @@ internal sealed class ClusterProcesses : IAsyncDisposable
 
     public async Task<Process> StartAsync(string cacheRoot, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // env --default-signal=INT: a test run started in the background inherits SIGINT ignored, and so would the server;
+        // InterruptAsync must reach it however the tests were started. env execs dotnet, so the process id stays the server's.
+        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("--default-signal=INT");
+        info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(DynamoProcess.Executable);
         info.ArgumentList.Add("serve");
         foreach (var a in args) info.ArgumentList.Add(a);
