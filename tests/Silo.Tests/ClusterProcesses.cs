@@ -20,7 +20,10 @@ internal sealed class ClusterProcesses : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public async Task<Process> StartAsync(string cacheRoot, params string[] args)
+    public Task<Process> StartAsync(string cacheRoot, params string[] args) => StartAsync(cacheRoot, new Dictionary<string, string>(), args);
+
+    /// <param name="environment">Extra environment variables, e.g. <c>DYNAMO_Fabric__DrainTimeout</c>.</param>
+    public async Task<Process> StartAsync(string cacheRoot, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         // env --default-signal=INT: a test run started in the background inherits SIGINT ignored, and so would the server;
         // InterruptAsync must reach it however the tests were started. env execs dotnet, so the process id stays the server's.
@@ -31,6 +34,7 @@ internal sealed class ClusterProcesses : IAsyncDisposable
         info.ArgumentList.Add("serve");
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["DYNAMO_CACHE"] = cacheRoot;
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         var process = Process.Start(info)!;
         var output = new StringBuilder();
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -21,7 +21,9 @@ public sealed class GracefulStopTests : IDisposable
         SyntheticModelFolder.Write(model, DefaultModel.Options);
         int http = ClusterProcesses.FreePort();
         await using var processes = new ClusterProcesses();
-        var server = await processes.StartAsync(_root, "--model", model, "--threads", "1", "--kv-cache-mb", "128", "--http-port", $"{http}",
+        // A drain timeout no loaded machine reaches: the test is about the drain, not about how long 1,200 tokens take.
+        var drain = new Dictionary<string, string> { ["DYNAMO_Fabric__DrainTimeout"] = "00:03:00" };
+        var server = await processes.StartAsync(_root, drain, "--model", model, "--threads", "1", "--kv-cache-mb", "128", "--http-port", $"{http}",
             "--silo-port", $"{ClusterProcesses.FreePort()}", "--gateway-port", $"{ClusterProcesses.FreePort()}");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}/v1/"), Timeout = TimeSpan.FromMinutes(2) };
 

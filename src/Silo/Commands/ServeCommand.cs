@@ -85,6 +85,10 @@ internal static class ServeCommand
             var builder = Host.CreateApplicationBuilder();
             builder.Configuration.AddEnvironmentVariables("DYNAMO_");
             builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Dynamo", LogLevel.Information);
+            // The host's shutdown timeout bounds everything a stop does, the drain included: leave the drain its full time.
+            var drainTimeout = builder.Configuration.GetValue<TimeSpan?>($"{FabricOptions.SectionName}:{nameof(FabricOptions.DrainTimeout)}")
+                               ?? new FabricOptions().DrainTimeout;
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drainTimeout + TimeSpan.FromSeconds(30));
             builder.UseOrleans(silo =>
             {
                 silo.UseDynamoMembership(membership, result.GetValue(clusterId)!, advertised, result.GetValue(siloPort), clientGatewayPort, primaryEndpoint);
