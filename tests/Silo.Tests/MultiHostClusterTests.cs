@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using Dynamo.Orleans.Client;
 using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 using Dynamo.Orleans.Kernels.Engine;
@@ -67,13 +65,13 @@ public sealed class MultiHostClusterTests : IDisposable
         await host.StartAsync();
         var dynamo = host.Services.GetRequiredService<DynamoClient>();
         var fabric = host.Services.GetRequiredService<IClusterClient>().GetGrain<IFabricStatusGrain>(0);
-        await WaitForWorkersAsync(fabric, prefill: 1, decode: 2);
+        await FabricWaits.WorkersAsync(fabric, prefill: 1, decode: 2, Logs);
         using var runtime = ModelRuntime.Load(new EngineOptions { Model = _model, DType = "float32", Threads = 1 });
 
         // 1. Disaggregated across hosts, over the TCP data plane, exactly the engine alone's greedy tokens.
         foreach (var length in new[] { 17, 40 })
         {
-            var prompt = Prompt(length);
+            var prompt = FabricWaits.Prompt(length);
             var (alone, _) = await runtime.Engine.GenerateAsync(prompt, SamplingParams.Greedy(8));
             var id = DynamoClient.NewRequestId();
             var served = new List<int>();
@@ -87,15 +85,15 @@ public sealed class MultiHostClusterTests : IDisposable
         }
 
         // 2. The OpenAI API from outside host 1: beside the front silo and in the gateway process.
-        var textPrompt = Prompt(20);
+        var textPrompt = FabricWaits.Prompt(20);
         var (expected, _) = await runtime.Engine.GenerateAsync(textPrompt, SamplingParams.Greedy(6));
         var expectedText = runtime.Tokenizer.Decode(expected.Select(t => t.TokenId).ToList(), skipSpecialTokens: true);
         foreach (var port in new[] { 8000, 8001 })
-            Assert.Equal(expectedText, await CompleteOverHttpAsync($"http://{front.Address}:{port}/v1/", textPrompt, 6));
+            Assert.Equal(expectedText, await FabricWaits.CompleteOverHttpAsync($"http://{front.Address}:{port}/v1/", "tiny-llama", textPrompt, 6));
 
         // 3. SIGKILL of the prefill host, with requests in flight and more sent before membership declares it dead: each
         //    is still served (another path: local prefill on the decode worker) with the engine-alone tokens.
-        var prompts = Enumerable.Range(0, 6).Select(i => Prompt(30 + i)).ToArray();
+        var prompts = Enumerable.Range(0, 6).Select(i => FabricWaits.Prompt(30 + i)).ToArray();
         var expectations = new List<int[]>();
         foreach (var p in prompts) expectations.Add((await runtime.Engine.GenerateAsync(p, SamplingParams.Greedy(8))).Tokens.Select(t => t.TokenId).ToArray());
         var inFlight = prompts.Select(async (p, i) =>
@@ -113,7 +111,7 @@ public sealed class MultiHostClusterTests : IDisposable
 
         // 4. SIGKILL of the decode host serving a stream: the stream goes on at the other decode host with no token lost
         //    or repeated.
-        var longPrompt = Prompt(24);
+        var longPrompt = FabricWaits.Prompt(24);
         var (uninterrupted, _) = await runtime.Engine.GenerateAsync(longPrompt, SamplingParams.Greedy(400) with { IgnoreEos = true });
         var streamId = DynamoClient.NewRequestId();
         var streamed = new List<int>();
@@ -137,12 +135,12 @@ public sealed class MultiHostClusterTests : IDisposable
 
         // 5. A new decode host joins and takes requests, with no restart of anything else (a burst spreads over both).
         await StartAsync(decode5, [.. silo, "--role", "decode"]);
-        await WaitForWorkersAsync(fabric, prefill: 0, decode: 2);
+        await FabricWaits.WorkersAsync(fabric, prefill: 0, decode: 2, Logs);
         var burst = await Task.WhenAll(Enumerable.Range(0, 6).Select(async i =>
         {
             var id = DynamoClient.NewRequestId();
             var tokens = new List<int>();
-            await foreach (var chunk in dynamo.GenerateAsync(new GenerateRequest { PromptTokenIds = Prompt(18 + i), MaxTokens = 16, Temperature = 0 }, id))
+            await foreach (var chunk in dynamo.GenerateAsync(new GenerateRequest { PromptTokenIds = FabricWaits.Prompt(18 + i), MaxTokens = 16, Temperature = 0 }, id))
                 tokens.AddRange(chunk.TokenIds);
             Assert.Equal(16, tokens.Count);
             return (await dynamo.GetStatusAsync(id)).DecodeWorker ?? "";
@@ -155,8 +153,8 @@ public sealed class MultiHostClusterTests : IDisposable
             decode3Process.Kill();
             for (int i = 0; i < 3; i++)
             {
-                var (alone, _) = await runtime.Engine.GenerateAsync(Prompt(50 + i), SamplingParams.Greedy(8));
-                var completion = await dynamo.CompleteAsync(new GenerateRequest { PromptTokenIds = Prompt(50 + i), MaxTokens = 8, Temperature = 0 });
+                var (alone, _) = await runtime.Engine.GenerateAsync(FabricWaits.Prompt(50 + i), SamplingParams.Greedy(8));
+                var completion = await dynamo.CompleteAsync(new GenerateRequest { PromptTokenIds = FabricWaits.Prompt(50 + i), MaxTokens = 8, Temperature = 0 });
                 Assert.Equal(alone.Select(t => t.TokenId), completion.TokenIds);
             }
         }
@@ -186,35 +184,6 @@ public sealed class MultiHostClusterTests : IDisposable
             if (process.HasExited) throw new InvalidOperationException($"{host.Name}: exited early ({process.ExitCode})\n{Logs()}");
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"{host.Name}: not ready in 2 minutes\n{Logs()}");
             await Task.Delay(100);
-        }
-    }
-
-    private async Task WaitForWorkersAsync(IFabricStatusGrain fabric, int prefill, int decode)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var status = await fabric.GetStatus();
-            if (status.PrefillWorkers.Count == prefill && status.DecodeWorkers.Count == decode) return;
-            Assert.True(DateTime.UtcNow < deadline, $"expected {prefill} prefill and {decode} decode workers, the fabric lists {status.PrefillWorkers.Count} and {status.DecodeWorkers.Count}\n{Logs()}");
-            await Task.Delay(200);
-        }
-    }
-
-    private static int[] Prompt(int length) => Enumerable.Range(0, length).Select(i => (i * 389 + length) % 50000).ToArray();
-
-    private static async Task<string> CompleteOverHttpAsync(string baseAddress, int[] prompt, int maxTokens)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri(baseAddress), Timeout = TimeSpan.FromSeconds(60) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            using var response = await http.PostAsJsonAsync("completions", new { model = "tiny-llama", prompt, max_tokens = maxTokens, temperature = 0 });
-            var body = await response.Content.ReadAsStringAsync();
-            if ((int)response.StatusCode == 503 && DateTime.UtcNow < deadline) { await Task.Delay(200); continue; }
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} from {baseAddress}: {body}");
-            using var json = JsonDocument.Parse(body);
-            return json.RootElement.GetProperty("choices")[0].GetProperty("text").GetString()!;
         }
     }
 

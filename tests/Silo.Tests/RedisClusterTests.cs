@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Dynamo.Orleans.Client;
 using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 using Dynamo.Orleans.Kernels.Engine;
@@ -50,12 +48,12 @@ public sealed class RedisClusterTests : IDisposable
         await host.StartAsync();
         var dynamo = host.Services.GetRequiredService<DynamoClient>();
         var fabric = host.Services.GetRequiredService<IClusterClient>().GetGrain<IFabricStatusGrain>(0);
-        await WaitForWorkersAsync(fabric, prefill: 1, decode: 1, processes);
+        await FabricWaits.WorkersAsync(fabric, prefill: 1, decode: 1, processes.Logs);
 
         using var runtime = ModelRuntime.Load(new EngineOptions { Model = _model, DType = "float32", Threads = 1 });
         foreach (var length in new[] { 15, 33 })
         {
-            var prompt = Prompt(length);
+            var prompt = FabricWaits.Prompt(length);
             var (alone, _) = await runtime.Engine.GenerateAsync(prompt, SamplingParams.Greedy(8));
             var id = DynamoClient.NewRequestId();
             var served = new List<int>();
@@ -71,16 +69,16 @@ public sealed class RedisClusterTests : IDisposable
         int gatewayHttp = ClusterProcesses.FreePort();
         await processes.StartAsync(_root, ["--role", "gateway", "--clustering", redis.Url, "--advertise-address", "127.0.0.1", "--cluster-id", cluster,
                                            "--http-port", $"{gatewayHttp}"]);
-        var textPrompt = Prompt(20);
+        var textPrompt = FabricWaits.Prompt(20);
         var (expected, _) = await runtime.Engine.GenerateAsync(textPrompt, SamplingParams.Greedy(6));
         var expectedText = runtime.Tokenizer.Decode(expected.Select(t => t.TokenId).ToList(), skipSpecialTokens: true);
         foreach (var port in new[] { http, gatewayHttp })
-            Assert.Equal(expectedText, await CompleteOverHttpAsync(port, textPrompt, 6));
+            Assert.Equal(expectedText, await FabricWaits.CompleteOverHttpAsync($"http://127.0.0.1:{port}/v1/", "tiny-llama", textPrompt, 6));
 
         // A decode host joins; then the first one dies in the middle of a stream, which carries on at the newcomer.
         var decodeC = await processes.StartAsync(_root, [.. common, "--role", "decode", "--host-id", "host-c", .. SiloPort()]);
-        await WaitForWorkersAsync(fabric, prefill: 1, decode: 2, processes);
-        var longPrompt = Prompt(24);
+        await FabricWaits.WorkersAsync(fabric, prefill: 1, decode: 2, processes.Logs);
+        var longPrompt = FabricWaits.Prompt(24);
         var (uninterrupted, _) = await runtime.Engine.GenerateAsync(longPrompt, SamplingParams.Greedy(400) with { IgnoreEos = true });
         var streamId = DynamoClient.NewRequestId();
         var streamed = new List<int>();
@@ -115,7 +113,7 @@ public sealed class RedisClusterTests : IDisposable
             await Task.Delay(200);
         }
         Console.WriteLine($"dead decode worker left the pools {killedAt.Elapsed.TotalSeconds:F1} s after SIGKILL");
-        var again = await dynamo.CompleteAsync(new GenerateRequest { PromptTokenIds = Prompt(15), MaxTokens = 8, Temperature = 0 });
+        var again = await dynamo.CompleteAsync(new GenerateRequest { PromptTokenIds = FabricWaits.Prompt(15), MaxTokens = 8, Temperature = 0 });
         Assert.Equal(8, again.TokenIds.Count);
         await host.StopAsync();
 
@@ -129,41 +127,6 @@ public sealed class RedisClusterTests : IDisposable
     {
         var args = File.ReadAllText($"/proc/{process.Id}/cmdline").Split('\0');
         return args[Array.IndexOf(args, "--silo-port") + 1];
-    }
-
-    private static int[] Prompt(int length) => Enumerable.Range(0, length).Select(i => (i * 389 + length) % 50000).ToArray();
-
-    private static async Task WaitForWorkersAsync(IFabricStatusGrain fabric, int prefill, int decode, ClusterProcesses processes)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var status = await fabric.GetStatus();
-            if (status.PrefillWorkers.Count == prefill && status.DecodeWorkers.Count == decode) return;
-            Assert.True(DateTime.UtcNow < deadline, $"expected {prefill} prefill and {decode} decode workers, the fabric lists {status.PrefillWorkers.Count} and {status.DecodeWorkers.Count}\n{processes.Logs()}");
-            await Task.Delay(200);
-        }
-    }
-
-    private static async Task<string> CompleteOverHttpAsync(int port, int[] prompt, int maxTokens)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/v1/"), Timeout = TimeSpan.FromSeconds(60) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var model = "tiny-llama";
-            using var response = await http.PostAsJsonAsync("completions", new { model, prompt, max_tokens = maxTokens, temperature = 0 });
-            var body = await response.Content.ReadAsStringAsync();
-            // A gateway that just started may not have seen the workers yet: 503 until it has.
-            if ((int)response.StatusCode == 503 && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-                continue;
-            }
-            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} from port {port}: {body}");
-            using var json = JsonDocument.Parse(body);
-            return json.RootElement.GetProperty("choices")[0].GetProperty("text").GetString()!;
-        }
     }
 
     public void Dispose()
