@@ -1,13 +1,12 @@
 using System.Net;
 using Dynamo.Orleans.Client;
+using Dynamo.Orleans.Gateway;
 using Dynamo.Orleans.Gateway.Hosting;
 using Dynamo.Orleans.Silo.Clustering;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Orleans.Configuration;
-using GatewayOptions = Dynamo.Orleans.Gateway.GatewayOptions; // Orleans.Configuration has a GatewayOptions of its own (the silo client gateway)
 
 namespace Dynamo.Orleans.Silo.Commands;
 
