@@ -15,12 +15,28 @@ public sealed class FabricOptions
     public EngineOptions Engine { get; set; } = new();
 
     /// <summary>
-    /// Conditional disaggregation: prompts with fewer uncached tokens than this prefill locally on the decode worker.
+    /// Conditional disaggregation: prompts with fewer uncached tokens than this (what the chosen decode worker does not
+    /// already hold, by the router's KV index) prefill locally on the decode worker.
     /// Short prompts cost a decode step little, and sending them to the prefill pool queues them behind long prompts
     /// (bench/results/serving.md: at 32 their time to first token was 5× aggregated's; at 256 goodput rose 1.4–1.5×).
     /// 0 sends every prompt to the prefill pool when there is one.
     /// </summary>
     public int DisaggregationThreshold { get; set; } = 256;
+
+    /// <summary>How routers pick workers: by KV cache overlap and load (the default), least loaded, in turn, or at random.</summary>
+    public RouterMode RouterMode { get; set; } = RouterMode.Kv;
+
+    /// <summary>
+    /// The kv router's weight on prefill work (<see cref="Routing.KvRoutingCost"/>): how much a cached block is worth
+    /// against a block of load. 1 is Dynamo's default.
+    /// </summary>
+    public double KvOverlapWeight { get; set; } = 1.0;
+
+    /// <summary>
+    /// A prefill worker with more prompt tokens queued than this is busy; when every prefill worker is, prompts prefill on
+    /// their decode worker instead of queueing for the prefill pool (Dynamo's load-aware disaggregation).
+    /// </summary>
+    public long PrefillQueueLimit { get; set; } = 8192;
 
     /// <summary>Layers per published KV group; 0 picks about four groups per model.</summary>
     public int LayerGroupSize { get; set; }

@@ -8,7 +8,8 @@ namespace Dynamo.Orleans.Gateway.Diagnostics;
 /// <summary>
 /// Listens to this gateway's meter and to the fabric's ("Dynamo.Orleans", present when the gateway runs inside a silo)
 /// and writes what it aggregated in the Prometheus text format (0.0.4). Counters sum, up-down counters and gauges
-/// hold their value, histograms count into <see cref="GatewayMetrics.LatencyBuckets"/>.
+/// hold their value, histograms count into the bucket boundaries their instrument advises (default
+/// <see cref="GatewayMetrics.LatencyBuckets"/>).
 /// </summary>
 public sealed class PrometheusExporter : IDisposable
 {
@@ -38,20 +39,29 @@ public sealed class PrometheusExporter : IDisposable
 
     private static bool IsObservable(Instrument i) => i.GetType().Name.StartsWith("Observable", StringComparison.Ordinal);
     private static bool IsHistogram(Instrument i) => i.GetType().Name.StartsWith("Histogram", StringComparison.Ordinal);
+    /// <summary>Upper bucket bounds: the instrument's advice when it gives some (counts, sub-millisecond times), else latency buckets.</summary>
+    private static double[] BucketsOf(Instrument i) => i switch
+    {
+        Histogram<int> { Advice.HistogramBucketBoundaries: { } bounds } => bounds.Select(b => (double)b).ToArray(),
+        Histogram<long> { Advice.HistogramBucketBoundaries: { } bounds } => bounds.Select(b => (double)b).ToArray(),
+        Histogram<double> { Advice.HistogramBucketBoundaries: { } bounds } => bounds.ToArray(),
+        _ => GatewayMetrics.LatencyBuckets,
+    };
+
     private static bool IsCounter(Instrument i) => i.GetType().Name is "Counter`1" or "ObservableCounter`1";
 
     private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         if (!_instruments.TryGetValue(instrument, out var series)) return;
         var labels = Labels(tags);
-        var s = series.GetOrAdd(labels, _ => new Series(IsHistogram(instrument)));
+        var s = series.GetOrAdd(labels, _ => new Series(IsHistogram(instrument) ? BucketsOf(instrument) : null));
         lock (s)
         {
             if (IsHistogram(instrument))
             {
                 s.Count++;
                 s.Sum += value;
-                int bucket = Array.BinarySearch(GatewayMetrics.LatencyBuckets, value);
+                int bucket = Array.BinarySearch(s.Bounds!, value);
                 s.Buckets![bucket >= 0 ? bucket : ~bucket]++;
             }
             else if (IsObservable(instrument)) s.Value = value;  // observed now: the value itself
@@ -88,10 +98,10 @@ public sealed class PrometheusExporter : IDisposable
                         continue;
                     }
                     long cumulative = 0;
-                    for (int b = 0; b < GatewayMetrics.LatencyBuckets.Length; b++)
+                    for (int b = 0; b < s.Bounds!.Length; b++)
                     {
                         cumulative += s.Buckets[b];
-                        Line(text, name + "_bucket", Join(labels, "le=\"" + Number(GatewayMetrics.LatencyBuckets[b]) + "\""), cumulative);
+                        Line(text, name + "_bucket", Join(labels, "le=\"" + Number(s.Bounds[b]) + "\""), cumulative);
                     }
                     Line(text, name + "_bucket", Join(labels, "le=\"+Inf\""), s.Count);
                     Line(text, name + "_sum", labels, s.Sum);
@@ -138,11 +148,13 @@ public sealed class PrometheusExporter : IDisposable
 
     public void Dispose() => _listener.Dispose();
 
-    private sealed class Series(bool histogram)
+    /// <param name="bounds">Upper bucket bounds for a histogram; null for any other instrument.</param>
+    private sealed class Series(double[]? bounds)
     {
         public double Value;
         public long Count;
         public double Sum;
-        public readonly long[]? Buckets = histogram ? new long[GatewayMetrics.LatencyBuckets.Length + 1] : null;
+        public readonly double[]? Bounds = bounds;
+        public readonly long[]? Buckets = bounds is null ? null : new long[bounds.Length + 1];
     }
 }

@@ -22,5 +22,12 @@ public sealed record SequenceStatus
     [Id(11)] public CompletionFinishReason? FinishReason { get; init; }
     /// <summary>The KV transport of the handoff (disaggregated only).</summary>
     [Id(12)] public Transfer.KvTransportKind? KvTransport { get; init; }
+    /// <summary>Prompt tokens whose KV came from a prefix cache (the engine's count, not the router's estimate).</summary>
     [Id(13)] public int CachedPromptTokens { get; init; }
+    /// <summary>Where the prompt was prefilled and why (the disaggregation decision of the last route).</summary>
+    [Id(14)] public PrefillDecision? PrefillDecision { get; init; }
+    /// <summary>How the decode worker was chosen.</summary>
+    [Id(15)] public RouterMode? RouterMode { get; init; }
+    /// <summary>Prompt tokens the router's KV index expected the chosen decode worker to hold (0 outside kv mode).</summary>
+    [Id(16)] public int RoutedOverlapTokens { get; init; }
 }

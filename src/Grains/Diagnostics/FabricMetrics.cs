@@ -20,5 +20,16 @@ public static class FabricMetrics
     public static readonly Counter<long> PromptTokens = Meter.CreateCounter<long>("dynamo_sequence_input_tokens_total");
     public static readonly Counter<long> OutputTokens = Meter.CreateCounter<long>("dynamo_sequence_output_tokens_total");
     public static readonly Counter<long> Reroutes = Meter.CreateCounter<long>("dynamo_sequence_reroutes_total");
+    /// <summary>Leading blocks of a request the KV index said its decode worker held when the router chose it.</summary>
+    public static readonly Histogram<int> RouterOverlapBlocks = Meter.CreateHistogram<int>("dynamo_router_overlap_blocks", null, null, null,
+        new InstrumentAdvice<int> { HistogramBucketBoundaries = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024] });
+    /// <summary>The router's decision for a decode worker (index match and scoring; load fetches excluded).</summary>
+    public static readonly Histogram<double> RouterDecisionTime = Meter.CreateHistogram<double>("dynamo_router_decision_seconds", "s", null, null,
+        new InstrumentAdvice<double> { HistogramBucketBoundaries = [1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 0.1] });
+    /// <summary>(worker, block) pairs in this process's KV indexes.</summary>
+    public static readonly UpDownCounter<long> KvIndexBlocks = Meter.CreateUpDownCounter<long>("dynamo_router_kv_index_blocks");
+    public static readonly Counter<long> KvEventsApplied = Meter.CreateCounter<long>("dynamo_router_kv_events_applied_total");
+    /// <summary>Full cache dumps routers asked workers for: at start, and after missing events.</summary>
+    public static readonly Counter<long> KvDumpsRequested = Meter.CreateCounter<long>("dynamo_router_kv_dumps_requested_total");
     public static readonly UpDownCounter<long> InFlight = Meter.CreateUpDownCounter<long>("dynamo_sequence_inflight_requests");
 }

@@ -33,7 +33,7 @@ public static class FabricSiloBuilderExtensions
         builder.UseSiloMetadata(new Dictionary<string, string>
         {
             [WorkerRoles.MetadataKey] = WorkerRoles.Format(fabric.Roles),
-            [WorkerRouter.DeviceMetadataKey] = fabric.Engine.Device,
+            [WorkerPools.DeviceMetadataKey] = fabric.Engine.Device,
         });
         builder.AddMemoryGrainStorage("PubSubStore");
         builder.AddMemoryStreams(fabric.StreamProvider, streams => streams.ConfigurePullingAgent(agent =>
@@ -42,11 +42,16 @@ public static class FabricSiloBuilderExtensions
         var services = builder.Services;
         services.AddPlacementDirector<PrefillPoolPlacement, WorkerPoolPlacementDirector>();
         services.AddPlacementDirector<DecodePoolPlacement, WorkerPoolPlacementDirector>();
+        services.AddPlacementDirector<EngineSiloPlacement, WorkerPoolPlacementDirector>();
         services.AddPlacementDirector<SequencePlacement, SequencePlacementDirector>();
         services.AddSingleton<WorkerEngine>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<WorkerEngine>());
         services.AddHostedService<WorkerDrain>();
         services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<WorkerPools>();
+        services.AddSingleton<KvIndex>();
+        services.AddSingleton<KvIndexFeed>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<KvIndexFeed>());
         services.AddSingleton<WorkerRouter>();
 
         services.AddSingleton<KvDataPlaneServer>();

@@ -7,7 +7,7 @@ namespace Dynamo.Orleans.Grains.Placement;
 
 /// <summary>
 /// Activates a worker on the silo its key names, and only if that silo belongs to the strategy's pool (its "dynamo.roles"
-/// metadata). A key that names no silo gets any silo of the pool. No matching silo is an error, never a wait.
+/// metadata; for <see cref="EngineSiloPlacement"/>, either pool). A key that names no silo gets any silo of the pool. No matching silo is an error, never a wait.
 /// </summary>
 public sealed class WorkerPoolPlacementDirector(ISiloMetadataCache metadata) : IPlacementDirector
 {
@@ -15,7 +15,7 @@ public sealed class WorkerPoolPlacementDirector(ISiloMetadataCache metadata) : I
     {
         var role = ((WorkerPoolPlacement)strategy).Role;
         var pool = context.GetCompatibleSilos(target)
-            .Where(s => WorkerRoles.Parse(metadata.GetSiloMetadata(s).Metadata.GetValueOrDefault(WorkerRoles.MetadataKey)).HasFlag(role))
+            .Where(s => (WorkerRoles.Parse(metadata.GetSiloMetadata(s).Metadata.GetValueOrDefault(WorkerRoles.MetadataKey)) & role) != 0)
             .ToArray();
         var key = target.GrainIdentity.Key.ToString()!;
         if (WorkerKeys.TryParse(key, out var named, out _))

@@ -1,58 +1,145 @@
 using System.Collections.Concurrent;
-using Dynamo.Orleans.Grains.Placement;
+using System.Diagnostics;
+using Dynamo.Orleans.Grains.Diagnostics;
 using Dynamo.Orleans.Workers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
-using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace Dynamo.Orleans.Grains.Routing;
 
 /// <summary>
-/// Knows the pools (active silos and their "dynamo.roles" metadata) and picks the least loaded worker of one. Loads are
-/// fetched from the workers at most every <see cref="FabricOptions.LoadRefreshInterval"/>; choices made since the last
-/// fetch count as load too, so a burst of requests spreads instead of piling onto the worker that looked idlest.
+/// Picks a worker of a pool for a request, by <see cref="FabricOptions.RouterMode"/>: lowest <see cref="KvRoutingCost"/>
+/// given the <see cref="KvIndex"/> (kv), fewest sequences (least-loaded), in turn (round-robin) or at random. Draining
+/// and silent workers are never chosen. Loads are fetched from the workers at most every
+/// <see cref="FabricOptions.LoadRefreshInterval"/>; what was sent since the last fetch counts as load too, so a burst of
+/// requests spreads instead of piling onto the worker that looked idlest.
 /// </summary>
 public sealed class WorkerRouter(
-    IClusterMembershipService membership, ISiloMetadataCache metadata, IGrainFactory grains,
-    IOptions<FabricOptions> options, ILogger<WorkerRouter> logger)
+    WorkerPools pools, KvIndex index, KvIndexFeed feed, IGrainFactory grains, IOptions<FabricOptions> options, ILogger<WorkerRouter> logger)
 {
-    public const string DeviceMetadataKey = "dynamo.device";
+    /// <summary>Work sent to a worker since its load was last fetched.</summary>
+    private readonly record struct SentSinceRefresh(int Requests, long PrefillBlocks, long Blocks);
 
     private readonly ConcurrentDictionary<string, (WorkerLoad? Load, DateTime At)> _loads = new();
-    private readonly ConcurrentDictionary<string, int> _chosenSinceRefresh = new();
+    private readonly ConcurrentDictionary<string, SentSinceRefresh> _sent = new();
+    private readonly Lock _decisions = new();
+    private int _roundRobin;
 
-    public IReadOnlyList<WorkerAddress> Pool(WorkerRole role)
+    public IReadOnlyList<WorkerAddress> Pool(WorkerRole role) => pools.Pool(role);
+
+    /// <summary>
+    /// A live worker of the pool for <paramref name="tokens"/> (outside <paramref name="exclude"/>), or none. With
+    /// <paramref name="busyAbovePendingTokens"/>, a worker whose prefill backlog exceeds it is not taken, and
+    /// <see cref="PoolChoice.AllBusy"/> tells when that left none.
+    /// </summary>
+    public async Task<PoolChoice> ChooseAsync(WorkerRole role, IReadOnlyList<int> tokens, IReadOnlySet<SiloAddress>? exclude = null,
+                                              long? busyAbovePendingTokens = null)
     {
-        var result = new List<WorkerAddress>();
-        foreach (var member in membership.CurrentSnapshot.Members.Values)
+        var mode = options.Value.RouterMode;
+        if (mode == RouterMode.Kv) feed.EnsureStarted();
+        var pool = Pool(role).Where(w => exclude is null || !exclude.Contains(w.Silo)).ToList();
+        if (pool.Count == 0) return PoolChoice.None;
+        var loads = await Task.WhenAll(pool.Select(GetLoadAsync));
+        var live = new List<(WorkerAddress Worker, WorkerLoad Load)>();
+        bool busy = false;
+        for (int i = 0; i < pool.Count; i++)
         {
-            if (member.Status != SiloStatus.Active) continue;
-            var data = metadata.GetSiloMetadata(member.SiloAddress).Metadata;
-            if (!WorkerRoles.Parse(data.GetValueOrDefault(WorkerRoles.MetadataKey)).HasFlag(role)) continue;
-            result.Add(new WorkerAddress(role, member.SiloAddress, WorkerKeys.For(member.SiloAddress, data.GetValueOrDefault(DeviceMetadataKey) ?? "cpu")));
+            if (loads[i] is not { Draining: false } load) continue;
+            if (busyAbovePendingTokens is { } limit && load.PendingPrefillTokens + SentPrefillTokens(pool[i], load) > limit) { busy = true; continue; }
+            live.Add((pool[i], load));
         }
-        return result;
+        if (live.Count == 0) return new PoolChoice(null, busy);
+
+        var started = Stopwatch.GetTimestamp();
+        WorkerChoice choice;
+        // Choosing and counting the choice happen together: two requests deciding at once must see each other, or
+        // both would take the worker that looked idlest.
+        lock (_decisions)
+        {
+            choice = mode switch
+            {
+                RouterMode.Kv => ChooseByCost(live, tokens),
+                RouterMode.RoundRobin => ChooseInTurn(live),
+                RouterMode.Random => ChooseAtRandom(live),
+                _ => ChooseLeastLoaded(live),
+            };
+            Note(choice, tokens.Count);
+        }
+        if (role == WorkerRole.Decode)
+        {
+            FabricMetrics.RouterDecisionTime.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            FabricMetrics.RouterOverlapBlocks.Record(choice.OverlapBlocks);
+        }
+        return new PoolChoice(choice, false);
     }
 
-    /// <summary>The least loaded live worker of the pool, or null when the pool has none (outside <paramref name="exclude"/>).</summary>
-    public async Task<WorkerAddress?> ChooseAsync(WorkerRole role, IReadOnlySet<SiloAddress>? exclude = null)
+    private WorkerChoice ChooseByCost(List<(WorkerAddress Worker, WorkerLoad Load)> live, IReadOnlyList<int> tokens)
     {
-        var candidates = Pool(role).Where(w => exclude is null || !exclude.Contains(w.Silo)).ToList();
-        if (candidates.Count == 0) return null;
-        var current = await Task.WhenAll(candidates.Select(GetLoadAsync));
-        WorkerAddress? best = null;
+        double weight = options.Value.KvOverlapWeight;
+        var overlapsByBlockSize = new Dictionary<int, Dictionary<string, int>>();
+        WorkerChoice? best = null;
+        double bestCost = double.MaxValue;
+        int bestSequences = int.MaxValue;
+        foreach (var (worker, load) in live)
+        {
+            int blockSize = Math.Max(1, load.BlockSize);
+            if (!overlapsByBlockSize.TryGetValue(blockSize, out var overlaps))
+                overlapsByBlockSize[blockSize] = overlaps = index.Match(tokens, blockSize);
+            int overlap = overlaps.GetValueOrDefault(worker.Key);
+            var sent = _sent.GetValueOrDefault(CacheKey(worker));
+            int promptBlocks = (tokens.Count + blockSize - 1) / blockSize;
+            long pendingBlocks = (load.PendingPrefillTokens + blockSize - 1) / blockSize + sent.PrefillBlocks;
+            double cost = KvRoutingCost.Of(weight, pendingBlocks, promptBlocks, overlap, load.UsedBlocks + sent.Blocks);
+            int sequences = load.Running + load.Waiting + sent.Requests;
+            // Ties go to the worker with fewer sequences.
+            if (cost < bestCost || (cost == bestCost && sequences < bestSequences))
+            {
+                best = new WorkerChoice(worker, load, overlap);
+                bestCost = cost;
+                bestSequences = sequences;
+            }
+        }
+        return best!;
+    }
+
+    private WorkerChoice ChooseLeastLoaded(List<(WorkerAddress Worker, WorkerLoad Load)> live)
+    {
+        WorkerChoice? best = null;
         double bestScore = double.MaxValue;
-        for (int i = 0; i < candidates.Count; i++)
+        foreach (var (worker, load) in live)
         {
-            if (current[i] is not { Draining: false } load) continue;
-            double score = load.Running + load.Waiting + _chosenSinceRefresh.GetValueOrDefault(CacheKey(candidates[i]))
-                         + (load.TotalBlocks == 0 ? 0 : (double)load.UsedBlocks / load.TotalBlocks);
-            if (score < bestScore) { bestScore = score; best = candidates[i]; }
+            double score = load.Running + load.Waiting + _sent.GetValueOrDefault(CacheKey(worker)).Requests
+                           + (load.TotalBlocks == 0 ? 0 : (double)load.UsedBlocks / load.TotalBlocks);
+            if (score < bestScore) { bestScore = score; best = new WorkerChoice(worker, load, 0); }
         }
-        if (best is not null) _chosenSinceRefresh.AddOrUpdate(CacheKey(best), 1, (_, n) => n + 1);
-        return best;
+        return best!;
     }
+
+    private static WorkerChoice ChooseAtRandom(List<(WorkerAddress Worker, WorkerLoad Load)> live)
+    {
+        var (worker, load) = live[Random.Shared.Next(live.Count)];
+        return new WorkerChoice(worker, load, 0);
+    }
+
+    private WorkerChoice ChooseInTurn(List<(WorkerAddress Worker, WorkerLoad Load)> live)
+    {
+        live.Sort((a, b) => string.CompareOrdinal(a.Worker.Key, b.Worker.Key));
+        var (worker, load) = live[(int)((uint)Interlocked.Increment(ref _roundRobin) % (uint)live.Count)];
+        return new WorkerChoice(worker, load, 0);
+    }
+
+    /// <summary>Until the next load fetch, the chosen worker counts this request: its uncached prompt and its blocks.</summary>
+    private void Note(WorkerChoice choice, int tokens)
+    {
+        int blockSize = Math.Max(1, choice.Load.BlockSize);
+        int blocks = (tokens + blockSize - 1) / blockSize;
+        _sent.AddOrUpdate(CacheKey(choice.Worker), _ => new SentSinceRefresh(1, blocks - choice.OverlapBlocks, blocks),
+            (_, s) => new SentSinceRefresh(s.Requests + 1, s.PrefillBlocks + blocks - choice.OverlapBlocks, s.Blocks + blocks));
+    }
+
+    private long SentPrefillTokens(WorkerAddress worker, WorkerLoad load) =>
+        _sent.GetValueOrDefault(CacheKey(worker)).PrefillBlocks * Math.Max(1, load.BlockSize);
 
     public async Task<IReadOnlyList<WorkerLoad>> LoadsAsync(WorkerRole role)
     {
@@ -64,6 +151,8 @@ public sealed class WorkerRouter(
     {
         if (_loads.TryGetValue(CacheKey(worker), out var cached) && DateTime.UtcNow - cached.At < options.Value.LoadRefreshInterval)
             return cached.Load;
+        // What was sent before this fetch is (about) in the load it returns; what is sent while it runs is not.
+        var sentBefore = _sent.GetValueOrDefault(CacheKey(worker));
         WorkerLoad? load;
         try
         {
@@ -77,7 +166,9 @@ public sealed class WorkerRouter(
             load = null;
         }
         _loads[CacheKey(worker)] = (load, DateTime.UtcNow);
-        _chosenSinceRefresh.TryRemove(CacheKey(worker), out _);
+        _sent.AddOrUpdate(CacheKey(worker), _ => default, (_, s) =>
+            new SentSinceRefresh(Math.Max(0, s.Requests - sentBefore.Requests), Math.Max(0, s.PrefillBlocks - sentBefore.PrefillBlocks),
+                                 Math.Max(0, s.Blocks - sentBefore.Blocks)));
         return load;
     }
 

@@ -64,7 +64,7 @@ public sealed class SequenceGrain(
         {
             while (!output.Finished)
             {
-                var route = await RouteAsync(prepared, output.Delivered.Count, failed);
+                var route = await RouteAsync(prepared, output.Delivered, failed);
                 await using var tokens = Serve(route, prepared, output.Delivered, cts.Token).GetAsyncEnumerator(cts.Token);
                 while (true)
                 {
@@ -127,17 +127,36 @@ public sealed class SequenceGrain(
 
     private sealed record Route(WorkerAddress Decode, WorkerAddress? Prefill);
 
-    private async Task<Route> RouteAsync(PreparedRequest request, int delivered, IReadOnlySet<SiloAddress> failed)
+    /// <summary>
+    /// Picks the decode worker (by the router mode: under kv, the one whose cache and load make it cheapest), then decides
+    /// where the prompt is prefilled. Remote prefill only pays when many tokens must be computed: what counts is the
+    /// tokens the chosen decode worker does not already hold, and the prefill pool must not be busier than its limit
+    /// (then the decode worker prefills it, as Dynamo's load policy does). A resumed sequence always prefills locally.
+    /// </summary>
+    private async Task<Route> RouteAsync(PreparedRequest request, IReadOnlyList<int> delivered, IReadOnlySet<SiloAddress> failed)
     {
-        var decode = await router.ChooseAsync(WorkerRole.Decode, failed)
+        var tokens = delivered.Count == 0 ? request.Prompt : [.. request.Prompt, .. delivered];
+        var decode = (await router.ChooseAsync(WorkerRole.Decode, tokens, failed)).Chosen
             ?? throw new WorkerPoolException("no decode worker is available: start a silo with --role decode (or all)");
-        WorkerAddress? prefill = null;
-        // Conditional disaggregation: hand off only a fresh prompt long enough to be worth it, to a prefill worker on
-        // another silo (on the same silo the decode worker's own engine prefills without any transfer).
-        if (delivered == 0 && request.Prompt.Count >= options.Value.DisaggregationThreshold)
-            prefill = await router.ChooseAsync(WorkerRole.Prefill, new HashSet<SiloAddress>(failed) { decode.Silo });
-        _status = _status with { DecodeWorker = decode.Key, PrefillWorker = prefill?.Key, Disaggregated = prefill is not null };
-        return new Route(decode, prefill);
+        WorkerChoice? prefill = null;
+        PrefillDecision decision;
+        int uncached = tokens.Count - decode.OverlapTokens;
+        if (delivered.Count > 0) decision = PrefillDecision.LocalResumed;
+        else if (uncached < options.Value.DisaggregationThreshold) decision = PrefillDecision.LocalBelowThreshold;
+        else
+        {
+            // On the decode worker's own silo its engine prefills without any transfer: only other silos count.
+            var pool = await router.ChooseAsync(WorkerRole.Prefill, tokens, new HashSet<SiloAddress>(failed) { decode.Worker.Silo }, options.Value.PrefillQueueLimit);
+            prefill = pool.Chosen;
+            decision = prefill is not null ? PrefillDecision.Remote
+                     : pool.AllBusy ? PrefillDecision.LocalPrefillPoolBusy : PrefillDecision.LocalNoPrefillWorker;
+        }
+        _status = _status with
+        {
+            DecodeWorker = decode.Worker.Key, PrefillWorker = prefill?.Worker.Key, Disaggregated = prefill is not null,
+            PrefillDecision = decision, RouterMode = options.Value.RouterMode, RoutedOverlapTokens = decode.OverlapTokens,
+        };
+        return new Route(decode.Worker, prefill?.Worker);
     }
 
     private async IAsyncEnumerable<WorkerToken> Serve(Route route, PreparedRequest request, IReadOnlyList<int> delivered,
@@ -160,6 +179,8 @@ public sealed class SequenceGrain(
         bool firstDecoded = false;
         await foreach (var token in decode.Decode(new DecodeRequest(_status.SequenceId, currentEpoch, tokens, request.Prompt.Count, request.Sampling, fromHandoff), cancellationToken))
         {
+            // The engine's own count of prompt tokens its prefix cache gave (usage.prompt_tokens_details.cached_tokens).
+            if (!_decodeStarted && delivered.Count == 0 && token.CachedPromptTokens is { } cached) _status = _status with { CachedPromptTokens = cached };
             _decodeStarted = true;
             if (fromHandoff && !firstDecoded)
             {

@@ -135,13 +135,17 @@ public sealed class DecodeWorkerGrain(
             if (engine.Draining) throw new WorkerPoolException($"decode worker {this.GetPrimaryKeyString()} is shutting down");
             sequence = runtime.Engine.Submit(continuation);
         }
-        bool finished = false;
+        bool finished = false, first = true;
         try
         {
             await foreach (var token in sequence.ReadAllAsync(cancellationToken))
             {
                 finished = token.Finish is not null;
-                yield return token.ToWorkerToken();
+                var wire = token.ToWorkerToken();
+                // A prompt prefilled here reports what this engine's prefix cache gave it (a handoff's came with the prefill).
+                if (first && !request.FromHandoff) wire = wire with { CachedPromptTokens = sequence.CachedPromptTokens };
+                first = false;
+                yield return wire;
             }
         }
         finally

@@ -88,6 +88,7 @@ public sealed class WorkerEngine : ILifecycleParticipant<ISiloLifecycle>, IDispo
             WorkerId = workerId, Role = role, Model = r.Name, Running = s.Running, Waiting = s.Waiting,
             TotalBlocks = s.TotalBlocks, UsedBlocks = s.UsedBlocks, FreeBlocks = s.FreeBlocks, CachedBlocks = s.CachedBlocks,
             GeneratedTokens = s.GeneratedTokens, Draining = _draining, MaxModelLen = r.Engine.MaxModelLen,
+            PendingPrefillTokens = s.PendingPrefillTokens, BlockSize = r.Engine.BlockSize,
         };
     }
 

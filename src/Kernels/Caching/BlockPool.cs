@@ -3,12 +3,16 @@ namespace Dynamo.Orleans.Kernels.Caching;
 /// <summary>
 /// Owns the KV blocks: reference counts, the free list and the prefix cache. A freed block keeps its contents and
 /// hash at the tail of the free list, so a later request with the same prefix can take it back; allocation takes
-/// from the head, evicting the least recently freed cached block first. Single-threaded: the engine's thread only.
+/// from the head, evicting the least recently freed cached block first. With <see cref="RecordEvents"/> on, every block
+/// that enters or leaves the prefix cache is noted as a <see cref="KvBlockEvent"/> until <see cref="TakeEvents"/>, which
+/// is how routers elsewhere learn what this cache holds. Single-threaded: the engine's thread only.
 /// </summary>
 public sealed class BlockPool
 {
     private readonly int[] _refCounts;
     private readonly ulong?[] _hashes;
+    private readonly ulong[] _parents;
+    private readonly List<KvBlockEvent> _events = new();
     private readonly LinkedList<int> _free = new();
     private readonly LinkedListNode<int>?[] _freeNodes;
     private readonly Dictionary<ulong, int> _cachedBlocks = new();
@@ -21,6 +25,7 @@ public sealed class BlockPool
         BlockSize = blockSize;
         _refCounts = new int[blocks];
         _hashes = new ulong?[blocks];
+        _parents = new ulong[blocks];
         _freeNodes = new LinkedListNode<int>?[blocks];
         for (int b = 0; b < blocks; b++) _freeNodes[b] = _free.AddLast(b);
     }
@@ -32,6 +37,25 @@ public sealed class BlockPool
     public int UsedBlocks => TotalBlocks - _free.Count;
     /// <summary>Blocks registered in the prefix cache, referenced or not.</summary>
     public int CachedBlocks => _cachedBlocks.Count;
+
+    /// <summary>Note prefix-cache changes for <see cref="TakeEvents"/> (off: nobody reads them, so none pile up).</summary>
+    public bool RecordEvents { get; set; }
+
+    /// <summary>The prefix-cache changes since the last call, in the order they happened.</summary>
+    public List<KvBlockEvent> TakeEvents()
+    {
+        var taken = new List<KvBlockEvent>(_events);
+        _events.Clear();
+        return taken;
+    }
+
+    /// <summary>Every block in the prefix cache now, referenced or not, as "stored" events (parents before children).</summary>
+    public List<KvBlockEvent> CachedBlockEvents()
+    {
+        var blocks = new List<KvBlockEvent>(_cachedBlocks.Count);
+        foreach (var (hash, block) in _cachedBlocks) blocks.Add(KvBlockEvent.Stored(_parents[block], hash, BlockSize));
+        return blocks;
+    }
 
     public int BlocksFor(int tokens) => (tokens + BlockSize - 1) / BlockSize;
 
@@ -67,7 +91,11 @@ public sealed class BlockPool
             if (_hashes[block] is { } old)
             {
                 // Reusing a cached block evicts its prefix from the cache.
-                if (_cachedBlocks.TryGetValue(old, out var owner) && owner == block) _cachedBlocks.Remove(old);
+                if (_cachedBlocks.TryGetValue(old, out var owner) && owner == block)
+                {
+                    _cachedBlocks.Remove(old);
+                    if (RecordEvents) _events.Add(KvBlockEvent.Removed(old));
+                }
                 _hashes[block] = null;
             }
             _refCounts[block] = 1;
@@ -83,10 +111,16 @@ public sealed class BlockPool
         ulong parent = table.Hashes.Count == 0 ? BlockHash.Root : table.Hashes[^1];
         for (int b = table.Hashes.Count; b < full; b++)
         {
-            parent = BlockHash.Of(parent, tokens, b * BlockSize, BlockSize);
-            table.Hashes.Add(parent);
+            ulong hash = BlockHash.Of(parent, tokens, b * BlockSize, BlockSize);
+            table.Hashes.Add(hash);
             int block = table.Blocks[b];
-            if (_hashes[block] is null && _cachedBlocks.TryAdd(parent, block)) _hashes[block] = parent;
+            if (_hashes[block] is null && _cachedBlocks.TryAdd(hash, block))
+            {
+                _hashes[block] = hash;
+                _parents[block] = parent;
+                if (RecordEvents) _events.Add(KvBlockEvent.Stored(parent, hash, BlockSize));
+            }
+            parent = hash;
         }
     }
 

@@ -25,6 +25,7 @@ public sealed class LlmEngine : IDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Dictionary<long, Sequence> _live = new();
     private readonly Dictionary<long, KvImportReservation> _reservations = new();
+    private readonly KvEventLog _events = new();
     private readonly Thread _thread;
     private readonly int _threads;
     private volatile bool _stopping;
@@ -45,7 +46,8 @@ public sealed class LlmEngine : IDisposable
         if (blocks < 1)
             throw new ArgumentException($"KvCacheBytes {options.KvCacheBytes} is less than one KV block ({perBlock} bytes for {BlockSize} tokens over {config.NumHiddenLayers} layers)");
         _cache = new KvCache(config.NumHiddenLayers, (int)Math.Min(blocks, int.MaxValue / BlockSize), BlockSize, config.NumKeyValueHeads, config.HeadDim, model.DType, model.Device);
-        _pool = new BlockPool(_cache.Blocks, BlockSize);
+        // Without prefix caching nothing is reused, so telling routers what is cached would only mislead them.
+        _pool = new BlockPool(_cache.Blocks, BlockSize) { RecordEvents = options.EnablePrefixCaching };
         _scheduler = new Scheduler(_pool, options.MaxNumSeqs, options.MaxBatchedTokens, options.EnablePrefixCaching);
         _threads = options.Threads ?? Environment.ProcessorCount;
         _stats = Snapshot();
@@ -59,6 +61,16 @@ public sealed class LlmEngine : IDisposable
     public int TotalBlocks => _pool.TotalBlocks;
     public IReadOnlySet<int> EosTokenIds => _eosTokenIds;
     public EngineStats Stats => _stats;
+
+    /// <summary>What entered and left the prefix cache, one batch per step that changed it.</summary>
+    public KvEventLog CacheEvents => _events;
+
+    /// <summary>Every block in the prefix cache, consistent with <see cref="CacheEvents"/> at the id it names.</summary>
+    public Task<KvCacheSnapshot> SnapshotCacheAsync() => InvokeAsync(() =>
+    {
+        PublishCacheEvents();
+        return new KvCacheSnapshot(_events.LastEventId, BlockSize, _pool.TotalBlocks, _pool.CachedBlockEvents());
+    });
 
     /// <summary>Queues a sequence that decodes here until it ends.</summary>
     public SequenceHandle Submit(IReadOnlyList<int> prompt, SamplingParams parameters) =>
@@ -216,6 +228,7 @@ public sealed class LlmEngine : IDisposable
         while (!_stopping)
         {
             while (_commands.TryDequeue(out var command)) command();
+            PublishCacheEvents(); // an import's commit seals blocks; a reservation may evict some
 
             var plan = _scheduler.Schedule();
             foreach (var s in _scheduler.Unschedulable) End(s, FinishReason.Length);
@@ -235,6 +248,7 @@ public sealed class LlmEngine : IDisposable
                 // A failed step must not take the engine down: end the sequences it touched and carry on.
                 foreach (var chunk in plan) End(chunk.Sequence, FinishReason.Error, e);
             }
+            PublishCacheEvents();
             _stats = Snapshot();
         }
         // Shutdown: every sequence still here ends, so no caller waits forever.
@@ -330,10 +344,23 @@ public sealed class LlmEngine : IDisposable
         s.Completion.TrySetResult(reason);
     }
 
-    private EngineStats Snapshot() => new(
-        _scheduler.RunningCount, _scheduler.WaitingCount,
-        _pool.TotalBlocks, _pool.UsedBlocks, _pool.FreeBlocks, _pool.CachedBlocks,
-        _steps, _promptTokens, _computedPromptTokens, _cachedPromptTokens, _generatedTokens, _preemptions);
+    private void PublishCacheEvents()
+    {
+        var events = _pool.TakeEvents();
+        if (events.Count > 0) _events.Append(events);
+    }
+
+    private EngineStats Snapshot()
+    {
+        // Tokens still to compute beyond a decode's one: queued prompts, unfinished prefill chunks, preempted sequences.
+        long pendingPrefill = 0;
+        foreach (var s in _scheduler.All)
+            if (s.Remaining > 1) pendingPrefill += s.Remaining;
+        return new(
+            _scheduler.RunningCount, _scheduler.WaitingCount,
+            _pool.TotalBlocks, _pool.UsedBlocks, _pool.FreeBlocks, _pool.CachedBlocks,
+            _steps, _promptTokens, _computedPromptTokens, _cachedPromptTokens, _generatedTokens, _preemptions, pendingPrefill);
+    }
 
     public void Dispose()
     {

@@ -34,6 +34,9 @@ internal static class ServeCommand
         var dataPlaneAddress = new Option<string?>("--data-plane-address") { Description = "address the KV data plane listens on and peers dial (default 127.0.0.1; set a routable one across hosts)" };
         var transport = new Option<string>("--kv-transport") { Description = "auto (by locality), inprocess, sharedmemory or tcp", DefaultValueFactory = _ => "auto" };
         var threshold = new Option<int?>("--disaggregation-threshold") { Description = "prompts with fewer tokens prefill on the decode worker" };
+        var routerMode = new Option<string?>("--router-mode") { Description = "how workers are picked: kv (cached prefix and load; default), least-loaded, round-robin or random" };
+        var overlapWeight = new Option<double?>("--kv-overlap-weight") { Description = "kv router: weight of prefill work against blocks in use (default 1; 0 ignores the cache)" };
+        var prefillQueueLimit = new Option<long?>("--prefill-queue-limit") { Description = "prompt tokens queued on a prefill worker above which it counts as busy; all busy: prefill on the decode worker (default 8192)" };
         var kvBlocks = new Option<int?>("--kv-blocks") { Description = "KV cache size in blocks (default: from --kv-cache-mb)" };
         var maxBatchedTokens = new Option<int?>("--max-batched-tokens") { Description = "token budget of one engine step (prefill chunk size; default 512)" };
         var kvMegabytes = new Option<int?>("--kv-cache-mb") { Description = "KV cache memory budget in MiB (default 512)" };
@@ -46,7 +49,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run a silo: all roles in one process by default.");
         model.AddTo(command);
-        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, clustering, advertise, hostId, dataPlanePort, dataPlaneAddress, transport, threshold, kvBlocks, kvMegabytes, maxBatchedTokens, httpPort, gatewayPorts, apiKey })
+        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, clustering, advertise, hostId, dataPlanePort, dataPlaneAddress, transport, threshold, routerMode, overlapWeight, prefillQueueLimit, kvBlocks, kvMegabytes, maxBatchedTokens, httpPort, gatewayPorts, apiKey })
             command.Options.Add(o);
 
         command.SetAction(async (result, cancellationToken) => await CommandErrors.Run(async () =>
@@ -66,6 +69,11 @@ internal static class ServeCommand
                     HttpGatewayHosting.ParsePorts(result.GetValue(gatewayPorts)), result.GetValue(clusterId)!, advertised,
                     result.GetValue(httpPort) ?? HttpGatewayHosting.DefaultPort, result.GetValue(apiKey), cancellationToken);
             var roles = WorkerRoles.Parse(result.GetValue(role));
+            RouterMode? mode = result.GetValue(routerMode) is { } modeText ? RouterModes.Parse(modeText) : null;
+            if (result.GetValue(overlapWeight) is { } weight && !(weight >= 0 && double.IsFinite(weight)))
+                throw new ArgumentException($"--kv-overlap-weight {weight} is not valid: expected a number ≥ 0");
+            if (result.GetValue(prefillQueueLimit) is < 0)
+                throw new ArgumentException($"--prefill-queue-limit {result.GetValue(prefillQueueLimit)} is not valid: expected a token count ≥ 0");
             KvTransportKind? forced = result.GetValue(transport)!.ToLowerInvariant() switch
             {
                 "auto" => null,
@@ -106,6 +114,9 @@ internal static class ServeCommand
                     if (result.GetValue(kvBlocks) is { } blocks) fabric.Engine.KvCacheBlocks = blocks;
                     if (result.GetValue(kvMegabytes) is { } mb) fabric.Engine.KvCacheBytes = mb * 1024L * 1024;
                     if (result.GetValue(threshold) is { } t) fabric.DisaggregationThreshold = t;
+                    if (mode is { } m) fabric.RouterMode = m;
+                    if (result.GetValue(overlapWeight) is { } w) fabric.KvOverlapWeight = w;
+                    if (result.GetValue(prefillQueueLimit) is { } q) fabric.PrefillQueueLimit = q;
                     if (result.GetValue(maxBatchedTokens) is { } budget) fabric.Engine.MaxBatchedTokens = budget;
                 }, kv =>
                 {

@@ -27,7 +27,9 @@ public sealed record WorkerToken(
     [property: Id(1)] float? Logprob,
     [property: Id(2)] int[]? TopTokenIds,
     [property: Id(3)] float[]? TopLogprobs,
-    [property: Id(4)] CompletionFinishReason? Finish);
+    [property: Id(4)] CompletionFinishReason? Finish,
+    /// <summary>On a sequence's first token when its worker prefilled it: prompt tokens that prefix cache supplied.</summary>
+    [property: Id(5)] int? CachedPromptTokens = null);
 
 [GenerateSerializer, Immutable]
 public sealed record PrefillRequest(
@@ -84,6 +86,9 @@ public sealed record WorkerLoad
     /// <summary>Shutting down: finishing what it has, taking nothing new.</summary>
     [Id(12)] public bool Draining { get; init; }
     [Id(13)] public int MaxModelLen { get; init; }
+    /// <summary>Prompt tokens queued or part-way through prefill: the engine's prefill backlog.</summary>
+    [Id(14)] public long PendingPrefillTokens { get; init; }
+    [Id(15)] public int BlockSize { get; init; }
 }
 
 /// <summary>A prefill worker: one activation per silo of the prefill pool, sharing that silo's engine.</summary>
