@@ -97,6 +97,18 @@ public sealed class CommandLineTests : IDisposable
         }, stderr);
     }
 
+    [Theory]
+    [InlineData("--router-mode", "fastest", "router mode 'fastest' is not valid: expected kv, least-loaded, round-robin or random")]
+    [InlineData("--kv-overlap-weight", "-1", "--kv-overlap-weight -1 is not valid")]
+    [InlineData("--prefill-queue-limit", "-5", "--prefill-queue-limit -5 is not valid")]
+    public async Task An_invalid_routing_option_is_refused_before_anything_starts(string option, string value, string message)
+    {
+        var (code, _, stderr) = await DynamoProcess.RunAsync(_root, "serve", "--model", _model, "--http-port", "0", option, value);
+        Assert.NotEqual(0, code);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.Contains(message, stderr);
+    }
+
     private string Corrupt()
     {
         var copy = Path.Combine(_root, "corrupt");

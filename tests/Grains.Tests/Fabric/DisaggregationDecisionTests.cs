@@ -1,0 +1,113 @@
+using Dynamo.Orleans.Client;
+using Dynamo.Orleans.Grains.Hosting;
+using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
+using Dynamo.Orleans.Kernels.Engine;
+using Dynamo.Orleans.Workers;
+using Orleans.TestingHost;
+
+namespace Dynamo.Orleans.Grains.Tests.Fabric;
+
+/// <summary>
+/// Where a prompt is prefilled: on the prefill pool only when the decode worker lacks enough of it and the pool is not
+/// busy. A front silo, one prefill silo and one decode silo; each test starts the cluster with the options it needs.
+/// </summary>
+public sealed class DisaggregationDecisionTests : IAsyncLifetime
+{
+    private const int BlockSize = 16;
+    private readonly string _modelDirectory = Path.Combine(Path.GetTempPath(), "dynamo-decision-" + Guid.NewGuid().ToString("N"));
+    private InProcessTestCluster? _cluster;
+
+    public Task InitializeAsync()
+    {
+        SyntheticModelFolder.Write(_modelDirectory, SyntheticModelOptions.Tiny with { Seed = 61 });
+        return Task.CompletedTask;
+    }
+
+    private async Task StartAsync(Action<FabricOptions> configure)
+    {
+        var builder = new InProcessTestClusterBuilder(3);
+        builder.ConfigureSilo((options, silo) => silo.AddDynamoFabric(fabric =>
+        {
+            fabric.Roles = options.SiloName switch { "Silo_0" => WorkerRole.None, "Silo_1" => WorkerRole.Prefill, _ => WorkerRole.Decode };
+            fabric.Engine = new EngineOptions { Model = _modelDirectory, DType = "float32", KvCacheBlocks = 256, Threads = 1, BlockSize = BlockSize };
+            fabric.HandoffTimeout = TimeSpan.FromSeconds(20);
+            configure(fabric);
+        }));
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    private async Task<(int[] Tokens, SequenceStatus Status)> GenerateAsync(int[] prompt, int maxTokens)
+    {
+        var dynamo = _cluster!.Client.Dynamo();
+        var id = DynamoClient.NewRequestId();
+        var tokens = new List<int>();
+        await foreach (var chunk in dynamo.GenerateAsync(new GenerateRequest { PromptTokenIds = prompt, MaxTokens = maxTokens, Temperature = 0, IgnoreEos = true }, id))
+            tokens.AddRange(chunk.TokenIds);
+        return (tokens.ToArray(), await dynamo.GetStatusAsync(id));
+    }
+
+    private async Task<int[]> EngineAlone(int[] prompt, int maxTokens)
+    {
+        using var runtime = ModelRuntime.Load(new EngineOptions { Model = _modelDirectory, DType = "float32", Threads = 1, BlockSize = BlockSize });
+        var (tokens, _) = await runtime.Engine.GenerateAsync(prompt, Kernels.Sampling.SamplingParams.Greedy(maxTokens) with { IgnoreEos = true });
+        return tokens.Select(t => t.TokenId).ToArray();
+    }
+
+    private static int[] Words(int count, int salt) => Enumerable.Range(0, count).Select(i => (i * 53 + salt * 211 + 3) % 3000 + 10).ToArray();
+
+    [Fact]
+    public async Task A_prompt_mostly_cached_on_the_decode_worker_prefills_there_and_a_new_one_goes_to_the_prefill_pool()
+    {
+        await StartAsync(f => f.DisaggregationThreshold = 48);
+        var prompt = Words(100, 1);
+        var first = await GenerateAsync(prompt, 6);
+        Assert.Equal(PrefillDecision.Remote, first.Status.PrefillDecision); // 100 uncached tokens ≥ 48
+        Assert.True(first.Status.Disaggregated);
+
+        // The decode worker now holds the prompt's blocks (imported, then sealed): a follow-up adds 20 tokens.
+        var followUp = prompt.Concat(first.Tokens).Concat(Words(20, 2)).ToArray();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        (int[] Tokens, SequenceStatus Status) second;
+        while (true)
+        {
+            second = await GenerateAsync(followUp, 6);
+            // The router learns of the decode worker's blocks from its events; the first follow-up may be early.
+            if (second.Status.PrefillDecision == PrefillDecision.LocalBelowThreshold || DateTime.UtcNow > deadline) break;
+            followUp = [.. followUp, 7];
+        }
+        Assert.Equal(PrefillDecision.LocalBelowThreshold, second.Status.PrefillDecision);
+        Assert.False(second.Status.Disaggregated);
+        Assert.True(second.Status.RoutedOverlapTokens >= 96, $"the router expected {second.Status.RoutedOverlapTokens} cached tokens");
+        Assert.True(second.Status.CachedPromptTokens >= 96, $"the engine reused {second.Status.CachedPromptTokens} tokens");
+        Assert.Equal(await EngineAlone(followUp, 6), second.Tokens);
+
+        var fresh = await GenerateAsync(Words(100, 3), 6);
+        Assert.Equal(PrefillDecision.Remote, fresh.Status.PrefillDecision);
+    }
+
+    [Fact]
+    public async Task When_every_prefill_worker_is_over_its_queue_limit_the_decode_worker_prefills()
+    {
+        // Loads are not refetched during the test, so what the router sent the prefill worker stays its queue.
+        await StartAsync(f =>
+        {
+            f.DisaggregationThreshold = 16;
+            f.PrefillQueueLimit = 0;
+            f.LoadRefreshInterval = TimeSpan.FromHours(1);
+        });
+        var first = await GenerateAsync(Words(64, 4), 4);
+        Assert.Equal(PrefillDecision.Remote, first.Status.PrefillDecision);
+        var prompt = Words(64, 5);
+        var second = await GenerateAsync(prompt, 4);
+        Assert.Equal(PrefillDecision.LocalPrefillPoolBusy, second.Status.PrefillDecision);
+        Assert.False(second.Status.Disaggregated);
+        Assert.Equal(await EngineAlone(prompt, 4), second.Tokens);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null) await _cluster.DisposeAsync();
+        try { Directory.Delete(_modelDirectory, recursive: true); } catch (IOException) { }
+    }
+}
