@@ -22,23 +22,12 @@ public sealed class KvCacheEventsGrain(WorkerEngine engine) : Grain, IKvCacheEve
         var wait = maxWait < TimeSpan.Zero ? TimeSpan.Zero : maxWait > LongestWait ? LongestWait : maxWait;
         await log.WaitAfterAsync(afterEventId, wait);
         var (batches, gap) = log.ReadAfter(afterEventId, MaxBatchesPerPage);
-        return new KvCacheEventPage(batches.Select(b => new KvCacheEventBatch(b.Id, ToWire(b.Events))).ToArray(), gap);
+        return new KvCacheEventPage(batches.Select(b => new KvCacheEventBatch(b.Id, b.Events.ToWire())).ToArray(), gap);
     }
 
     public async Task<KvCacheDump> Dump()
     {
         var snapshot = await engine.Runtime.Engine.SnapshotCacheAsync();
-        return new KvCacheDump(snapshot.LastEventId, snapshot.BlockSize, snapshot.TotalBlocks, ToWire(snapshot.Blocks));
-    }
-
-    private static KvCacheEvent[] ToWire(IReadOnlyList<KvBlockEvent> events)
-    {
-        var wire = new KvCacheEvent[events.Count];
-        for (int i = 0; i < wire.Length; i++)
-        {
-            var e = events[i];
-            wire[i] = new KvCacheEvent(e.Kind == KvBlockEventKind.Stored ? KvCacheEventKind.Stored : KvCacheEventKind.Removed, e.Hash, e.Parent, e.TokenCount);
-        }
-        return wire;
+        return new KvCacheDump(snapshot.LastEventId, snapshot.BlockSize, snapshot.TotalBlocks, snapshot.Blocks.ToWire());
     }
 }

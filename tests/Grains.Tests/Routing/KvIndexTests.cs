@@ -1,4 +1,7 @@
 using Dynamo.Orleans.Grains.Routing;
+using Dynamo.Orleans.Grains.Workers;
+using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
+using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Kernels.Caching;
 using Dynamo.Orleans.Workers;
 
@@ -106,6 +109,43 @@ public sealed class KvIndexTests
         index.Apply("a", new KvCacheEventBatch(1, Blocks(Prompt, 8)));
         Assert.Equal(3, index.BlockCount);
         Assert.Equal(3, index.Match(Prompt, BlockSize)["a"]);
+    }
+
+    [Fact]
+    public async Task An_engines_own_events_and_dump_match_its_prompts_and_what_it_actually_reuses()
+    {
+        var model = Path.Combine(Path.GetTempPath(), "dynamo-kv-index-" + Guid.NewGuid().ToString("N"));
+        SyntheticModelFolder.Write(model, SyntheticModelOptions.Tiny with { Seed = 3 });
+        try
+        {
+            using var runtime = ModelRuntime.Load(new EngineOptions { Model = model, DType = "float32", Threads = 1, BlockSize = BlockSize, KvCacheBlocks = 64 });
+            var engine = runtime.Engine;
+            var index = new KvIndex();
+            var dump = await engine.SnapshotCacheAsync();
+            index.Load("w", new KvCacheDump(dump.LastEventId, dump.BlockSize, dump.TotalBlocks, dump.Blocks.ToWire()));
+
+            var prompt = Prompt.Select(t => t + 1).ToArray();
+            await engine.GenerateAsync(prompt, Kernels.Sampling.SamplingParams.Greedy(3));
+            foreach (var batch in engine.CacheEvents.ReadAfter(dump.LastEventId, 1000).Batches)
+                Assert.True(index.Apply("w", new KvCacheEventBatch(batch.Id, batch.Events.ToWire())));
+            int overlap = index.Match(prompt, BlockSize)["w"];
+
+            // The engine, given the same prompt again, reuses exactly as many tokens as the index promised.
+            var again = engine.Submit(prompt, Kernels.Sampling.SamplingParams.Greedy(1));
+            await again.Completion;
+            Assert.Equal(overlap * BlockSize, again.CachedPromptTokens);
+            Assert.Equal((prompt.Length - 1) / BlockSize, overlap);
+
+            // A router that starts now loads the same picture from a dump.
+            var late = new KvIndex();
+            var now = await engine.SnapshotCacheAsync();
+            late.Load("w", new KvCacheDump(now.LastEventId, now.BlockSize, now.TotalBlocks, now.Blocks.ToWire()));
+            Assert.Equal(overlap, late.Match(prompt, BlockSize)["w"]);
+        }
+        finally
+        {
+            try { Directory.Delete(model, recursive: true); } catch (IOException) { }
+        }
     }
 
     [Fact]
