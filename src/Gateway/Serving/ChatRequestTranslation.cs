@@ -24,7 +24,8 @@ internal static class ChatRequestTranslation
         var turns = new List<ChatTurn>(messages.Count);
         for (int i = 0; i < messages.Count; i++)
         {
-            var m = messages[i];
+            // A JSON null where a message belongs deserializes to null: refuse it by position, like any other bad value.
+            var m = messages[i] ?? throw ApiError.Invalid($"messages[{i}] must be an object with a role and content, got null.", $"messages[{i}]");
             var role = m.Role == "developer" ? "system" : m.Role;
             if (role is null || !Roles.Contains(role))
                 throw ApiError.Invalid($"messages[{i}].role '{m.Role}' is not supported: use system, user or assistant.", $"messages[{i}].role");
@@ -42,7 +43,7 @@ internal static class ChatRequestTranslation
         var text = new System.Text.StringBuilder();
         for (int p = 0; p < content.Parts.Count; p++)
         {
-            var part = content.Parts[p];
+            var part = content.Parts[p] ?? throw ApiError.Invalid($"messages[{index}].content[{p}] must be a content part object, got null.", $"messages[{index}].content[{p}]");
             if (part.Type != "text")
                 throw ApiError.Unsupported($"messages[{index}].content[{p}].type", $"content parts of type '{part.Type}' are not supported by this text-only model: send {{\"type\": \"text\", \"text\": ...}} parts.");
             text.Append(part.Text);

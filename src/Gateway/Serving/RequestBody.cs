@@ -14,6 +14,12 @@ public static class RequestBody
     public static async Task<T> ReadAsync<T>(HttpContext http, JsonTypeInfo<T> type, long maxBytes) where T : class
     {
         if (http.Request.ContentLength > maxBytes) throw TooLarge(maxBytes);
+        // A body sent as something else (curl -d without a header sends a form) is refused by name rather than parsed
+        // on a guess; no Content-Type at all is taken as JSON, as OpenAI's SDKs always send it.
+        if (http.Request.ContentType is { Length: > 0 } contentType && !IsJson(contentType))
+            throw new ApiError(StatusCodes.Status415UnsupportedMediaType,
+                $"Content-Type '{contentType}' is not supported: send the body as JSON with 'Content-Type: application/json'.",
+                "invalid_request_error", null, "unsupported_media_type");
         // Kestrel enforces this while streaming a chunked body (BadHttpRequestException 413); a host's own global limit
         // might be laxer or stricter, so the gateway's option wins for its endpoints.
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = maxBytes;
@@ -26,6 +32,13 @@ public static class RequestBody
         {
             throw TooLarge(maxBytes);
         }
+    }
+
+    private static bool IsJson(string contentType)
+    {
+        var mediaType = contentType.Split(';', 2)[0].Trim();
+        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+               || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
     }
 
     private static ApiError TooLarge(long maxBytes) =>
