@@ -66,12 +66,18 @@ public sealed class ServeHttpTests : IAsyncLifetime
         _processes.Add(process);
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var before = new List<string>();
         while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+        {
             if (line.StartsWith("dynamo serve: ready", StringComparison.Ordinal))
             {
                 _ = process.StandardOutput.ReadToEndAsync(); // keep draining so the child never blocks on a full pipe
+                // At the default log level a start is one line: none of Orleans' start-up notes and warnings.
+                Assert.True(before.Count == 0, "printed before the ready line:\n" + string.Join("\n", before));
                 return;
             }
+            before.Add(line);
+        }
         Assert.Fail($"dynamo {string.Join(' ', args)} exited before it was ready: {await stderr}");
     }
 

@@ -3,6 +3,7 @@ using Dynamo.Orleans.Client;
 using Dynamo.Orleans.Gateway;
 using Dynamo.Orleans.Gateway.Hosting;
 using Dynamo.Orleans.Silo.Clustering;
+using Dynamo.Orleans.Silo.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -34,12 +35,13 @@ internal static class HttpGatewayHosting
     /// silos' <paramref name="gatewayPorts"/>. The API listens on <paramref name="address"/>.
     /// </summary>
     public static async Task<int> RunClientAsync(Membership membership, IPEndPoint? primary, IReadOnlyList<int> gatewayPorts, string clusterId,
-                                                 IPAddress address, int port, string? apiKey, CancellationToken cancellationToken)
+                                                 IPAddress address, int port, string? apiKey, string? logLevel, CancellationToken cancellationToken)
     {
         if (port == 0) throw new ArgumentException("--role gateway needs an HTTP port: --http-port must not be 0");
+        PortCheck.EnsureFree(address, port, "--http-port");
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddEnvironmentVariables("DYNAMO_");
-        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Dynamo", LogLevel.Information);
+        var consoleLevels = ConsoleLogLevels.Install(builder, logLevel);
         builder.UseOrleansClient(client =>
         {
             client.UseDynamoMembership(membership, clusterId, gatewayPorts, primary);
@@ -52,6 +54,7 @@ internal static class HttpGatewayHosting
         {
             var cluster = membership is Membership.Redis ? membership.ToString()
                 : primary?.ToString() ?? "localhost gateway ports " + string.Join(",", gatewayPorts);
+            consoleLevels.Started();
             Console.WriteLine($"dynamo serve: ready (role gateway, cluster via {cluster}, OpenAI API at {string.Join(" ", http.Addresses)}v1)");
             await host.WaitForShutdownAsync(cancellationToken);
         }

@@ -3,7 +3,9 @@ using System.Net;
 using Dynamo.Orleans.Grains;
 using Dynamo.Orleans.Grains.Hosting;
 using Dynamo.Orleans.Grains.Transfer;
+using Dynamo.Orleans.Grains.Workers;
 using Dynamo.Orleans.Silo.Clustering;
+using Dynamo.Orleans.Silo.Logging;
 using Dynamo.Orleans.Transfer;
 using Dynamo.Orleans.Workers;
 using Microsoft.Extensions.Configuration;
@@ -45,11 +47,12 @@ internal static class ServeCommand
         var apiKey = new Option<string?>("--api-key") { Description = "require 'Authorization: Bearer <key>' on /v1 (default: no key)" };
         var clustering = new Option<string?>("--clustering") { Description = "localhost (default: silos of this machine, one primary) or redis://HOST:PORT[/DB] (membership in Redis: any hosts, no primary)" };
         var advertise = new Option<string?>("--advertise-address") { Description = "IP address other silos, clients and the KV data plane reach this process at (default: loopback; with Redis the first non-loopback IPv4)" };
+        var logLevel = new Option<string?>("--log-level") { Description = "trace, debug, information, warning, error, critical or none (default: dynamo's messages, and only errors of Orleans once started)" };
         var hostId = new Option<string?>("--host-id") { Description = "what tells hosts apart for the KV transport (shared memory only within one host id; default: the machine name)" };
 
         var command = new Command("serve", "Run a silo: all roles in one process by default.");
         model.AddTo(command);
-        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, clustering, advertise, hostId, dataPlanePort, dataPlaneAddress, transport, threshold, routerMode, overlapWeight, prefillQueueLimit, kvBlocks, kvMegabytes, maxBatchedTokens, httpPort, gatewayPorts, apiKey })
+        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, clustering, advertise, hostId, dataPlanePort, dataPlaneAddress, transport, threshold, routerMode, overlapWeight, prefillQueueLimit, kvBlocks, kvMegabytes, maxBatchedTokens, httpPort, gatewayPorts, apiKey, logLevel })
             command.Options.Add(o);
 
         command.SetAction(async (result, cancellationToken) => await CommandErrors.Run(async () =>
@@ -67,7 +70,7 @@ internal static class ServeCommand
             if (string.Equals(result.GetValue(role), HttpGatewayHosting.Role, StringComparison.OrdinalIgnoreCase))
                 return await HttpGatewayHosting.RunClientAsync(membership, result.GetValue(primary) is { } g ? NetworkEndpoint.ParseIPv4(g, "--primary") : null,
                     HttpGatewayHosting.ParsePorts(result.GetValue(gatewayPorts)), result.GetValue(clusterId)!, advertised,
-                    result.GetValue(httpPort) ?? HttpGatewayHosting.DefaultPort, result.GetValue(apiKey), cancellationToken);
+                    result.GetValue(httpPort) ?? HttpGatewayHosting.DefaultPort, result.GetValue(apiKey), result.GetValue(logLevel), cancellationToken);
             var roles = WorkerRoles.Parse(result.GetValue(role));
             RouterMode? mode = result.GetValue(routerMode) is { } modeText ? RouterModes.Parse(modeText) : null;
             if (result.GetValue(overlapWeight) is { } weight && !(weight >= 0 && double.IsFinite(weight)))
@@ -90,9 +93,21 @@ internal static class ServeCommand
                                     && result.GetResult(gatewayPort) is null or { Implicit: true }
                 ? 0 : result.GetValue(gatewayPort);
 
+            // Everything that can be checked without the model is checked before it loads: a mistake is one line at once.
+            // A silo that joins a cluster serves HTTP only when asked: the primary (or a gateway process) usually does. With
+            // Redis no silo is primary: the HTTP API runs where --http-port asks for it, or in a --role gateway process.
+            var port = result.GetValue(httpPort) ?? (primaryEndpoint is null && membership is Membership.Localhost ? HttpGatewayHosting.DefaultPort : 0);
+            PortCheck.EnsureFree(advertised, port, "--http-port");
+            PortCheck.EnsureFree(advertised, result.GetValue(siloPort), "--silo-port");
+            PortCheck.EnsureFree(advertised, clientGatewayPort, "--gateway-port");
+            var dataPlaneListen = result.GetValue(dataPlaneAddress) is { Length: > 0 } dp && IPAddress.TryParse(dp, out var parsed) ? parsed : advertised;
+            PortCheck.EnsureFree(dataPlaneListen, result.GetValue(dataPlanePort), "--data-plane-port");
+            if (model.Read(result).Model is { Length: > 0 } modelFolder && !Directory.Exists(modelFolder))
+                throw new ArgumentException($"{modelFolder}: the model folder does not exist");
+
             var builder = Host.CreateApplicationBuilder();
             builder.Configuration.AddEnvironmentVariables("DYNAMO_");
-            builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Dynamo", LogLevel.Information);
+            var consoleLevels = ConsoleLogLevels.Install(builder, result.GetValue(logLevel));
             // The host's shutdown timeout bounds everything a stop does, the drain included: leave the drain its full time.
             var drainTimeout = builder.Configuration.GetValue<TimeSpan?>($"{FabricOptions.SectionName}:{nameof(FabricOptions.DrainTimeout)}")
                                ?? new FabricOptions().DrainTimeout;
@@ -132,11 +147,11 @@ internal static class ServeCommand
             using var host = builder.Build();
             await host.StartAsync(cancellationToken);
             var dataPlane = host.Services.GetRequiredService<KvDataPlaneServer>();
-            // A silo that joins a cluster serves HTTP only when asked: the primary (or a gateway process) usually does. With
-            // Redis no silo is primary: the HTTP API runs where --http-port asks for it, or in a --role gateway process.
-            var port = result.GetValue(httpPort) ?? (primaryEndpoint is null && membership is Membership.Localhost ? HttpGatewayHosting.DefaultPort : 0);
             await using var http = await HttpGatewayHosting.StartBesideSiloAsync(host, builder.Configuration, advertised, port, result.GetValue(apiKey), cancellationToken);
-            Console.WriteLine($"dynamo serve: ready (roles {WorkerRoles.Format(roles)}, cluster {membership}, advertised {advertised}, silo port {result.GetValue(siloPort)}, " +
+            consoleLevels.Started();
+            var engine = host.Services.GetRequiredService<WorkerEngine>();
+            var served = roles == WorkerRole.None ? "" : $"model {engine.Runtime.Name} ({engine.Runtime.Engine.TotalBlocks} KV blocks of {engine.Runtime.Engine.BlockSize} tokens), ";
+            Console.WriteLine($"dynamo serve: ready ({served}roles {WorkerRoles.Format(roles)}, cluster {membership}, advertised {advertised}, silo port {result.GetValue(siloPort)}, " +
                               (clientGatewayPort == 0 ? "no client gateway" : $"gateway port {clientGatewayPort}") + $", data plane {dataPlane.Endpoint}" +
                               (http is null ? ", no HTTP API" : $", OpenAI API at {string.Join(" ", http.Addresses)}v1") + ")");
             await host.WaitForShutdownAsync(cancellationToken);
