@@ -45,7 +45,16 @@ public sealed class GracefulStopTests : IDisposable
         using (var kill = Process.Start("kill", ["-TERM", $"{server.Id}"])) await kill.WaitForExitAsync();
         // A new request while the server drains: refused (its only decode worker is draining), never left hanging.
         using (var refused = await client.PostAsJsonAsync("completions", new { model = "model", prompt = "new", max_tokens = 3 }))
+        {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.NotNull(refused.Headers.RetryAfter); // a load balancer or client knows when to come back
+        }
+        // Health says so too, so a balancer stops sending here.
+        using (var health = await client.GetAsync("/health"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+            Assert.Contains("draining", await health.Content.ReadAsStringAsync());
+        }
 
         while (await reader.ReadLineAsync() is { } line)
             if (line.StartsWith("data: ", StringComparison.Ordinal)) events.Add(line);

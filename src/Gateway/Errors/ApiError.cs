@@ -25,6 +25,10 @@ public sealed class ApiError(int status, string message, string type, string? pa
     public static ApiError ModelNotFound(string? model, string served) =>
         new(StatusCodes.Status404NotFound, $"The model '{model}' does not exist; this server serves '{served}'.", "invalid_request_error", "model", "model_not_found");
 
-    public static ApiError Unavailable(string message) =>
-        new(StatusCodes.Status503ServiceUnavailable, message, "service_unavailable", null, "no_decode_worker");
+    /// <summary>How long a client told "unavailable" should wait: the cluster usually recovers (a worker joins or a
+    /// drained one is replaced) within seconds.</summary>
+    public static readonly TimeSpan UnavailableRetryAfter = TimeSpan.FromSeconds(1);
+
+    public static ApiError Unavailable(string message, string code = "no_decode_worker") =>
+        new(StatusCodes.Status503ServiceUnavailable, message, "service_unavailable", null, code) { RetryAfter = UnavailableRetryAfter };
 }

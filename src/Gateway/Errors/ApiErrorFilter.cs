@@ -42,8 +42,8 @@ public sealed class ApiErrorFilter(ILogger<ApiErrorFilter> logger) : IEndpointFi
         JsonException json => ApiError.Invalid($"We could not parse the JSON body of your request: {json.Message}", ParamOf(json.Path)),
         BadHttpRequestException bad => new ApiError(bad.StatusCode, bad.Message, "invalid_request_error", null,
             bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "request_too_large" : null),
-        global::Orleans.Runtime.OrleansException orleans => new ApiError(StatusCodes.Status503ServiceUnavailable, $"The cluster is unavailable: {orleans.Message}", "service_unavailable", null, "cluster_unavailable"),
-        TimeoutException timeout => new ApiError(StatusCodes.Status503ServiceUnavailable, $"The cluster did not answer in time: {timeout.Message}", "service_unavailable", null, "timeout"),
+        global::Orleans.Runtime.OrleansException orleans => ApiError.Unavailable($"The cluster is unavailable: {orleans.Message}", "cluster_unavailable"),
+        TimeoutException timeout => ApiError.Unavailable($"The cluster did not answer in time: {timeout.Message}", "timeout"),
         _ => new ApiError(StatusCodes.Status500InternalServerError, $"The server failed to process the request: {e.Message}", "server_error"),
     };
 
