@@ -16,20 +16,39 @@ using Orleans.TestingHost;
 
 // The fabric's own costs, in one run: KV handoff latency (prefill finished → first decode token) per transport, and
 // one stream's tokens/s through disaggregated serving beside the same engine alone.
-// Usage: dotnet run --project bench/Fabric.Bench -c Release -- [--layers 2] [--requests 40] [--prompt 256] [--tokens 64] [--out bench/results]
+const string Usage = """
+    Usage: dotnet run --project bench/Fabric.Bench -c Release -- [options]
+      --layers N     model layers (default 2)
+      --requests N   handoffs measured per transport (default 40)
+      --prompt N     prompt tokens (default 256)
+      --tokens N     tokens of the one-stream measurement (default 64)
+      --out DIR      write fabric.json and fabric.md there (default: print only)
+      --help         this text
+    """;
 int layers = 2, requests = 40, promptLength = 256, tokens = 64;
-string output = "bench/results";
+string? output = null;
 for (int i = 0; i < args.Length; i++)
 {
-    string Next() => args[++i];
-    switch (args[i])
+    string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+    int Positive(string option) => int.TryParse(Next(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+        ? n : throw new ArgumentException($"{option} needs a positive integer");
+    try
     {
-        case "--layers": layers = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-        case "--requests": requests = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-        case "--prompt": promptLength = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-        case "--tokens": tokens = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-        case "--out": output = Next(); break;
-        default: throw new ArgumentException($"unknown option {args[i]}");
+        switch (args[i])
+        {
+            case "--help" or "-h": Console.WriteLine(Usage); return 0;
+            case "--layers": layers = Positive("--layers"); break;
+            case "--requests": requests = Positive("--requests"); break;
+            case "--prompt": promptLength = Positive("--prompt"); break;
+            case "--tokens": tokens = Positive("--tokens"); break;
+            case "--out": output = Next(); break;
+            default: throw new ArgumentException($"unknown option '{args[i]}'");
+        }
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine($"fabric-bench: error: {e.Message}\n{Usage}");
+        return 1;
     }
 }
 string command = "dotnet run --project bench/Fabric.Bench -c Release -- " + string.Join(' ', args);
@@ -120,6 +139,11 @@ foreach (var transport in new[] { KvTransportKind.InProcess, KvTransportKind.Sha
     await cluster.DisposeAsync();
 }
 
+if (output is null)
+{
+    Console.WriteLine("(not written: give --out DIR to record the results)");
+    return 0;
+}
 Directory.CreateDirectory(output);
 var machine = MachineDescription.Current().ToString();
 File.WriteAllText(Path.Combine(output, "fabric.json"), JsonSerializer.Serialize(new Dictionary<string, object>
@@ -147,7 +171,7 @@ md.AppendLine($"| through the fabric (disaggregated, in-process transport) | {fa
 md.AppendLine($"| ratio (target ≥ 0.9) | {fabricTokensPerSecond / aloneTokensPerSecond:F3} |");
 md.AppendLine().AppendLine("KV transfer bandwidth of each transport beside a raw loopback socket and a memcpy, measured in one run: see transport.md.");
 File.WriteAllText(Path.Combine(output, "fabric.md"), md.ToString());
-return;
+return 0;
 
 static int[] Prompt(int length, int salt) => Enumerable.Range(0, length).Select(i => (i * 7919 + salt * 104729) % 50000).ToArray();
 

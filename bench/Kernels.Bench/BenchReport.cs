@@ -12,7 +12,7 @@ internal static class BenchReport
     public static void Write(BenchArguments a, ModelConfig config, int threads, double weightBytes, double bandwidth, double floorMs,
                              List<Dictionary<string, object>> results, Dictionary<string, object> summary)
     {
-        Directory.CreateDirectory(a.Output);
+        Directory.CreateDirectory(a.Output!);
         var machine = MachineDescription.Current().ToString();
         var json = new Dictionary<string, object>
         {
@@ -21,7 +21,7 @@ internal static class BenchReport
             ["weight_bytes"] = weightBytes, ["read_bandwidth_bytes_per_s"] = bandwidth, ["batch1_floor_ms"] = floorMs,
             ["results"] = results, ["summary"] = summary,
         };
-        File.WriteAllText(Path.Combine(a.Output, "kernels.json"),
+        File.WriteAllText(Path.Combine(a.Output!, "kernels.json"),
             System.Text.Json.JsonSerializer.Serialize(json, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
 
         var md = new StringBuilder();
@@ -43,6 +43,6 @@ internal static class BenchReport
         md.AppendLine($"| engine / bare loop, batch 1 | {(double)summary["engine_vs_bare_batch1"]:F3} | ≥ 0.9 |");
         md.AppendLine($"| batch 32 tok/s ÷ batch 1 tok/s | {(double)summary["batch32_vs_batch1_tokens_per_s"]:F2} | ≥ 3 |");
         md.AppendLine($"| batch-1 step ÷ bandwidth floor | {(double)summary["batch1_step_vs_bandwidth_floor"]:F2} | ≤ 1.35 |");
-        File.WriteAllText(Path.Combine(a.Output, "kernels.md"), md.ToString());
+        File.WriteAllText(Path.Combine(a.Output!, "kernels.md"), md.ToString());
     }
 }

@@ -8,8 +8,22 @@ using Dynamo.Orleans.Kernels.Sampling;
 using static TorchSharp.torch;
 
 // Decode and prefill throughput of the engine beside a bare loop over the same weights, in one run.
-// Usage: dotnet run --project bench/Kernels.Bench -c Release -- [--layers 4] [--steps 64] [--prompt 128] [--prefill 512] [--out bench/results]
-var arguments = BenchArguments.Parse(args);
+// Usage: dotnet run --project bench/Kernels.Bench -c Release -- --help
+if (BenchArguments.WantsHelp(args))
+{
+    Console.WriteLine(BenchArguments.Usage);
+    return 0;
+}
+BenchArguments arguments;
+try
+{
+    arguments = BenchArguments.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"kernels-bench: error: {e.Message}\n{BenchArguments.Usage}");
+    return 1;
+}
 int threads = Environment.ProcessorCount;
 set_num_threads(threads);
 using var inference = inference_mode();
@@ -84,8 +98,10 @@ var summary = new Dictionary<string, object>
     ["batch1_step_vs_bandwidth_floor"] = (double)b1["engine_step_ms"] / floorMs,
 };
 Console.WriteLine($"targets: engine/bare at batch 1 = {summary["engine_vs_bare_batch1"]:F3} (≥ 0.9); batch 32/batch 1 = {summary["batch32_vs_batch1_tokens_per_s"]:F2} (≥ 3); step/floor = {summary["batch1_step_vs_bandwidth_floor"]:F2} (≤ 1.35)");
-BenchReport.Write(arguments, config, threads, weightBytes, bandwidth, floorMs, results, summary);
+if (arguments.Output is not null) BenchReport.Write(arguments, config, threads, weightBytes, bandwidth, floorMs, results, summary);
+else Console.WriteLine("(not written: give --out DIR to record the results)");
 engine.Dispose();
+return 0;
 
 double BareDecode(int batch)
 {

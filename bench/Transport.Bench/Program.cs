@@ -7,9 +7,35 @@ using Microsoft.Extensions.Options;
 using TorchSharp;
 
 // KV transfer bandwidth of each transport beside a raw loopback socket and a plain memory copy, in one run.
-// Usage: dotnet run --project bench/Transport.Bench -c Release -- [--sizes 4,32,128] [--out bench/results]
-var sizesMiB = ArgValue("--sizes")?.Split(',').Select(int.Parse).ToArray() ?? [4, 32, 128];
-var outFolder = ArgValue("--out") ?? "bench/results";
+const string Usage = """
+    Usage: dotnet run --project bench/Transport.Bench -c Release -- [options]
+      --sizes 4,32,128   KV page sizes in MiB (default 4,32,128)
+      --out DIR          write transport.json and transport.md there (default: print only)
+      --help             this text
+    """;
+int[] sizesMiB = [4, 32, 128];
+string? outFolder = null;
+for (int i = 0; i < args.Length; i++)
+{
+    try
+    {
+        string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+        switch (args[i])
+        {
+            case "--help" or "-h": Console.WriteLine(Usage); return 0;
+            case "--sizes":
+                sizesMiB = Next().Split(',').Select(t => int.TryParse(t, out var n) && n > 0 ? n : throw new ArgumentException($"--sizes: '{t}' is not a positive size in MiB")).ToArray();
+                break;
+            case "--out": outFolder = Next(); break;
+            default: throw new ArgumentException($"unknown option '{args[i]}'");
+        }
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine($"transport-bench: error: {e.Message}\n{Usage}");
+        return 1;
+    }
+}
 var options = new KvTransportOptions(); // defaults: 127.0.0.1, ephemeral port, 1 MiB chunks, /dev/shm
 var wrapped = Options.Create(options);
 
@@ -71,11 +97,11 @@ foreach (int mib in sizesMiB)
 if (outbox.ActiveLeases != 0) throw new InvalidOperationException($"{outbox.ActiveLeases} leases left after the run");
 
 var command = "dotnet run --project bench/Transport.Bench -c Release" + (args.Length > 0 ? " -- " + string.Join(' ', args) : "");
+if (outFolder is null)
+{
+    Console.WriteLine("(not written: give --out DIR to record the results)");
+    return 0;
+}
 TransportReport.Write(outFolder, command, machine, options.ChunkBytes, rows);
 Console.WriteLine($"wrote {Path.Combine(outFolder, "transport.json")} and transport.md");
-
-string? ArgValue(string name)
-{
-    int i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-}
+return 0;
