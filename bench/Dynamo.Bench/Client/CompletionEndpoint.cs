@@ -68,7 +68,7 @@ public sealed class CompletionEndpoint : IDisposable
     {
         var started = runClock.Elapsed.TotalSeconds;
         var chunks = new List<double>(request.OutputTokens + 1);
-        int? usageTokens = null;
+        int? usageTokens = null, cachedTokens = null;
         string? finish = null, error = null;
         try
         {
@@ -96,6 +96,7 @@ public sealed class CompletionEndpoint : IDisposable
                     if (chunk.CarriesToken) chunks.Add(now - started);
                     finish ??= chunk.FinishReason;
                     usageTokens = chunk.CompletionTokens ?? usageTokens;
+                    cachedTokens = chunk.CachedTokens ?? cachedTokens;
                 }
                 if (!done && error is null) error = "stream ended without [DONE]";
             }
@@ -116,7 +117,7 @@ public sealed class CompletionEndpoint : IDisposable
             StartS = started,
             E2eS = runClock.Elapsed.TotalSeconds - started,
             TtftS = chunks.Count > 0 ? chunks[0] : null,
-            OutputTokens = usageTokens ?? chunks.Count,
+            OutputTokens = usageTokens ?? chunks.Count, CachedTokens = cachedTokens,
             FinishReason = finish, Error = error, ChunkTimesS = chunks,
         };
     }

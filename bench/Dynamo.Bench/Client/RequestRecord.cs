@@ -15,6 +15,8 @@ public sealed record RequestRecord
     public required int ExpectedOutputTokens { get; init; }
     public required double StartS { get; init; }
     public int OutputTokens { get; init; }
+    /// <summary>Prompt tokens the server took from its prefix cache (its usage's <c>prompt_tokens_details.cached_tokens</c>); null when it did not say.</summary>
+    public int? CachedTokens { get; init; }
     /// <summary>Time to the first chunk with generated text; null when none came.</summary>
     public double? TtftS { get; init; }
     public double E2eS { get; init; }

@@ -26,9 +26,11 @@ internal static class RunCommand
             var baseAddress = new Uri(r.GetValue(url)!.TrimEnd('/') + "/");
             var sla = workload.ServiceLevel(r);
             var levels = workload.ConcurrencyLevels(r);
-            string folder = r.GetValue(output.Folder)!, name = r.GetValue(output.Name)!, label = r.GetValue(deployment)!;
-            var recordsPath = Path.Combine(folder, $"{name}-records.jsonl");
-            Directory.CreateDirectory(folder);
+            string? folder = output.ResultsFolder(r);
+            string name = r.GetValue(output.Name)!, label = r.GetValue(deployment)!;
+            // Per-request records go with the results when they are kept, to the temp folder otherwise.
+            var recordsPath = Path.Combine(folder ?? Path.Combine(Path.GetTempPath(), "dynamo-bench"), $"{name}-records.jsonl");
+            Directory.CreateDirectory(Path.GetDirectoryName(recordsPath)!);
             File.Delete(recordsPath);
 
             using var endpoint = new CompletionEndpoint(baseAddress, TimeSpan.FromSeconds(r.GetValue(output.RequestSeconds)));

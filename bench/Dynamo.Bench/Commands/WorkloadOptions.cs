@@ -7,9 +7,9 @@ namespace Dynamo.Orleans.Bench.Commands;
 
 /// <summary>
 /// The workload and SLA options shared by <c>run</c> and <c>compare</c>. <c>--workload single</c> is one traffic class
-/// (genai-perf style: lengths, concurrency or request rate, shared prefix, turns); <c>--workload mixed</c> is the case
-/// disaggregation exists for: <c>--concurrency</c> decode streams with short prompts and long answers, plus a Poisson
-/// stream of long prompts arriving while they decode.
+/// (genai-perf style: lengths, concurrency or request rate, shared prefix or per-session system prompt, turns, think
+/// time); <c>--workload mixed</c> is the case disaggregation exists for: <c>--concurrency</c> decode streams with short
+/// prompts and long answers, plus a Poisson stream of long prompts arriving while they decode.
 /// </summary>
 internal sealed class WorkloadOptions
 {
@@ -21,6 +21,8 @@ internal sealed class WorkloadOptions
     public Option<int> Requests { get; } = new("--requests") { Description = "measured sessions per point (mixed: long prompts)", DefaultValueFactory = _ => 32 };
     public Option<int> Warmup { get; } = new("--warmup") { Description = "warm-up sessions per class, excluded from results", DefaultValueFactory = _ => 2 };
     public Option<int> SharedPrefix { get; } = new("--shared-prefix") { Description = "tokens of a system prefix common to every prompt", DefaultValueFactory = _ => 0 };
+    public Option<string> SystemPrompt { get; } = new("--system-prompt") { Description = "tokens of each session's own system prompt (after the shared prefix): 0 (none), N, uniform:MIN-MAX or normal:…", DefaultValueFactory = _ => "0" };
+    public Option<string> ThinkTimeMs { get; } = new("--think-time-ms") { Description = "the user's pause before each turn (after the last answer; before the first, it spreads the starts): MS or MIN-MAX (uniform); 0: none", DefaultValueFactory = _ => "0" };
     public Option<int> Turns { get; } = new("--turns") { Description = "turns per conversation (each resends the growing history)", DefaultValueFactory = _ => 1 };
     public Option<string> LongInput { get; } = new("--long-input-tokens") { Description = "mixed: long prompt length", DefaultValueFactory = _ => "uniform:1000-2000" };
     public Option<string> LongOutput { get; } = new("--long-output-tokens") { Description = "mixed: answer length of long prompts", DefaultValueFactory = _ => "16" };
@@ -31,7 +33,7 @@ internal sealed class WorkloadOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Kind, Concurrency, RequestRate, Input, Output, Requests, Warmup, SharedPrefix, Turns, LongInput, LongOutput, LongRate, SlaTtftMs, SlaItlMs, Seed })
+        foreach (var o in new Option[] { Kind, Concurrency, RequestRate, Input, Output, Requests, Warmup, SharedPrefix, SystemPrompt, Turns, ThinkTimeMs, LongInput, LongOutput, LongRate, SlaTtftMs, SlaItlMs, Seed })
             command.Options.Add(o);
     }
 
@@ -54,6 +56,8 @@ internal sealed class WorkloadOptions
         var output = LengthDistribution.Parse(r.GetValue(Output)!);
         int requests = r.GetValue(Requests), warmup = r.GetValue(Warmup), prefix = r.GetValue(SharedPrefix), turns = r.GetValue(Turns);
         if (requests < 1 || warmup < 0 || prefix < 0 || turns < 1) throw new ArgumentException("--requests and --turns must be ≥ 1, --warmup and --shared-prefix ≥ 0");
+        var system = r.GetValue(SystemPrompt)!.Trim() is "0" ? null : LengthDistribution.Parse(r.GetValue(SystemPrompt)!);
+        var think = ThinkTime.Parse(r.GetValue(ThinkTimeMs)!);
         switch (r.GetValue(Kind))
         {
             case "single":
@@ -61,7 +65,7 @@ internal sealed class WorkloadOptions
                 Arrival arrival = r.GetValue(RequestRate) is { } rate
                     ? rate > 0 ? new Arrival.Poisson(rate) : throw new ArgumentException("--request-rate must be positive")
                     : new Arrival.Concurrency(concurrency);
-                return new Workload("single", [new TrafficClass("requests", arrival, input, output, requests, warmup, prefix, turns)], seed);
+                return new Workload("single", [new TrafficClass("requests", arrival, input, output, requests, warmup, prefix, turns, SystemPrompt: system, Think: think)], seed);
             }
             case "mixed":
             {
@@ -69,7 +73,7 @@ internal sealed class WorkloadOptions
                 if (longRate <= 0) throw new ArgumentException("--long-rate must be positive");
                 return new Workload("mixed",
                 [
-                    new TrafficClass("decode-streams", new Arrival.Concurrency(concurrency), input, output, 0, warmup, prefix, turns, Background: true),
+                    new TrafficClass("decode-streams", new Arrival.Concurrency(concurrency), input, output, 0, warmup, prefix, turns, Background: true, SystemPrompt: system, Think: think),
                     new TrafficClass("long-prompts", new Arrival.Poisson(longRate), LengthDistribution.Parse(r.GetValue(LongInput)!),
                                      LengthDistribution.Parse(r.GetValue(LongOutput)!), requests, warmup),
                 ], seed);

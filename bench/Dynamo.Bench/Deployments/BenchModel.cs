@@ -56,8 +56,12 @@ public sealed record BenchModel(string Name, IReadOnlyList<string> SyntheticArgu
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "dynamo-bench", "models");
 }
 
-/// <summary>A benchmark model on disk, described from its own config.json.</summary>
-public sealed record WrittenBenchModel(string Name, string Folder, int ContextTokens, string Description)
+/// <summary>
+/// A benchmark model on disk, described from its own config.json. <see cref="KvBytesPerToken"/> is what one token's keys
+/// and values take in the KV cache (2 × layers × KV heads × head size × element size, as the engine sizes its blocks),
+/// so that a benchmark can tell whether a cache budget holds its users' contexts.
+/// </summary>
+public sealed record WrittenBenchModel(string Name, string Folder, int ContextTokens, string Description, long KvBytesPerToken = 0)
 {
     public static WrittenBenchModel Read(string name, string folder)
     {
@@ -70,6 +74,10 @@ public sealed record WrittenBenchModel(string Name, string Folder, int ContextTo
             : $"hidden {hidden}";
         var description = $"{name}: {shape}, {Int("num_hidden_layers")} layers, {c.GetProperty("torch_dtype").GetString()}, random weights, " +
                           $"GPT-2 tokenizer (vocab {Int("vocab_size"):N0}), context {context}";
-        return new WrittenBenchModel(name, folder, context, description);
+        int heads = Int("num_attention_heads");
+        int kvHeads = c.TryGetProperty("num_key_value_heads", out var kv) ? kv.GetInt32() : heads;
+        int headDim = c.TryGetProperty("head_dim", out var hd) && hd.ValueKind == JsonValueKind.Number ? hd.GetInt32() : hidden / heads;
+        int elementBytes = c.GetProperty("torch_dtype").GetString() is "float32" ? 4 : 2;
+        return new WrittenBenchModel(name, folder, context, description, 2L * Int("num_hidden_layers") * kvHeads * headDim * elementBytes);
     }
 }

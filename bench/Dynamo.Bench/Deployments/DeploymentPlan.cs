@@ -46,6 +46,28 @@ public sealed record DeploymentPlan(string Name, string Description, int HttpPor
     }
 
     /// <summary>
+    /// <see cref="Aggregated"/> with <c>--router-mode</c> (and for <c>kv@W</c> <c>--kv-overlap-weight</c>) on every silo,
+    /// named after the setting: the router runs where the sequence grains live (the primary), but every silo gets the
+    /// options so that it never depends on where they are. Workers get <c>--kv-cache-mb</c> when
+    /// <paramref name="kvCacheMegabytes"/> is given (a cache that cannot hold every user's context evicts what a
+    /// cache-aware router would route to).
+    /// </summary>
+    public static DeploymentPlan Routed(ServeSettings s, RouterSetting router, int? kvCacheMegabytes = null)
+    {
+        string[] everySilo =
+        [
+            ThresholdOption, NeverDisaggregate, RouterModeOption, router.Mode,
+            .. router.OverlapWeight is { } w ? new[] { OverlapWeightOption, w.ToString(CultureInfo.InvariantCulture) } : [],
+        ];
+        return Cluster(router.Name,
+            "primary (no worker role, HTTP) + 2 × `--role all` workers, `--threads 1`, one core each; " +
+            $"`--disaggregation-threshold {NeverDisaggregate} {RouterModeOption} {router.Mode}" +
+            (router.OverlapWeight is { } weight ? string.Create(CultureInfo.InvariantCulture, $" {OverlapWeightOption} {weight}") : "") + "` on every silo" +
+            (kvCacheMegabytes is { } mb ? $"; `--kv-cache-mb {Text(mb)}` on every worker" : ""),
+            s, ["all", "all"], everySilo, kvCacheMegabytes is { } m ? ["--kv-cache-mb", Text(m)] : []);
+    }
+
+    /// <summary>
     /// One prefill worker and one decode worker, one core each: the KV cache is handed from one to the other. With a
     /// <paramref name="threshold"/> (set on all its silos, since sequence grains decide and may live on any of them) it is
     /// named <c>disaggregated-tN</c>, so that variants can be compared in one run.
@@ -97,6 +119,8 @@ public sealed record DeploymentPlan(string Name, string Description, int HttpPor
 
     private const string ThresholdOption = "--disaggregation-threshold";
     private const string BatchedTokensOption = "--max-batched-tokens";
+    private const string RouterModeOption = "--router-mode";
+    private const string OverlapWeightOption = "--kv-overlap-weight";
 
     private static DeploymentPlan Cluster(string name, string description, ServeSettings s, string[] workerRoles, string[] everySilo, string[]? everyWorker = null)
     {

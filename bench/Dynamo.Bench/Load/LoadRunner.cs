@@ -8,6 +8,7 @@ namespace Dynamo.Orleans.Bench.Load;
 /// <summary>
 /// Drives one workload against one endpoint: the warm-up sessions first (recorded, never summarised), then every class at
 /// once — closed loops keep their users busy, Poisson classes start sessions at exponential gaps whatever the latency.
+/// Within a session, each turn waits for the previous answer and then for the user's think time.
 /// Background classes keep going until the foreground classes have finished, then stop issuing and drain. The whole run
 /// is bounded by <paramref name="deadline"/> and ends early when the server fails every request; requests cut
 /// by either are recorded as lost.
@@ -33,6 +34,13 @@ public sealed class LoadRunner(CompletionEndpoint endpoint, string model, TimeSp
                 var cls = workload.Classes[classIndex];
                 foreach (var request in scripts[classIndex].Session(session, warmup))
                 {
+                    // The user thinks (reads the last answer, types): waited out before the request starts, so never in its TTFT.
+                    // A deadline that falls in the pause lets the turn be sent cancelled, so it is recorded as lost.
+                    if (request.ThinkBefore > TimeSpan.Zero)
+                    {
+                        try { await Task.Delay(request.ThinkBefore, bounded.Token); }
+                        catch (OperationCanceledException) { }
+                    }
                     progress.Started();
                     var record = await endpoint.CompleteAsync(request, model, clock, bounded.Token);
                     if (record.Succeeded) Interlocked.Exchange(ref consecutiveFailures, 0);

@@ -30,6 +30,10 @@ public sealed class LlmEngine : IDisposable
     private readonly int _threads;
     private volatile bool _stopping;
     private long _nextId;
+    // Sequences submitted but not yet taken in by the engine thread (it takes them between steps, and a prefill step
+    // can last a second): counted in Stats so that a router asking mid-step sees them.
+    private int _submitted;
+    private long _submittedTokens;
     private long _steps, _promptTokens, _computedPromptTokens, _cachedPromptTokens, _generatedTokens, _preemptions;
     private volatile EngineStats _stats;
 
@@ -60,7 +64,19 @@ public sealed class LlmEngine : IDisposable
     public int MaxModelLen { get; }
     public int TotalBlocks => _pool.TotalBlocks;
     public IReadOnlySet<int> EosTokenIds => _eosTokenIds;
-    public EngineStats Stats => _stats;
+    public EngineStats Stats
+    {
+        get
+        {
+            var stats = _stats;
+            int submitted = Volatile.Read(ref _submitted);
+            return submitted == 0 ? stats : stats with
+            {
+                Waiting = stats.Waiting + submitted,
+                PendingPrefillTokens = stats.PendingPrefillTokens + Interlocked.Read(ref _submittedTokens),
+            };
+        }
+    }
 
     /// <summary>What entered and left the prefix cache, one batch per step that changed it.</summary>
     public KvEventLog CacheEvents => _events;
@@ -100,13 +116,30 @@ public sealed class LlmEngine : IDisposable
             throw new KvCacheFullException($"a prompt of {tokens.Count} tokens needs {_pool.BlocksFor(tokens.Count + 1)} KV blocks but the cache holds only {_pool.TotalBlocks}");
         if (parameters.Seed is null) parameters = parameters with { Seed = (ulong)Random.Shared.NextInt64() };
         var sequence = new Sequence(Interlocked.Increment(ref _nextId), tokens, promptLength, parameters, generated, export);
-        Post(() =>
+        Interlocked.Increment(ref _submitted);
+        Interlocked.Add(ref _submittedTokens, tokens.Count);
+        try
+        {
+            Post(Take);
+        }
+        catch
+        {
+            Interlocked.Add(ref _submittedTokens, -tokens.Count);
+            Interlocked.Decrement(ref _submitted);
+            throw;
+        }
+        return new SequenceHandle(sequence, Cancel);
+
+        void Take()
         {
             _live[sequence.Id] = sequence;
             _promptTokens += promptLength;
             _scheduler.Enqueue(sequence);
-        });
-        return new SequenceHandle(sequence, Cancel);
+            // Taken in: from the next snapshot on, the scheduler's queue counts it.
+            _stats = Snapshot();
+            Interlocked.Add(ref _submittedTokens, -tokens.Count);
+            Interlocked.Decrement(ref _submitted);
+        }
     }
 
     /// <summary>Runs a sequence to its end and collects its tokens.</summary>

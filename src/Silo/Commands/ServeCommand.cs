@@ -37,7 +37,7 @@ internal static class ServeCommand
         var transport = new Option<string>("--kv-transport") { Description = "auto (by locality), inprocess, sharedmemory or tcp", DefaultValueFactory = _ => "auto" };
         var threshold = new Option<int?>("--disaggregation-threshold") { Description = "prompts with fewer tokens prefill on the decode worker" };
         var routerMode = new Option<string?>("--router-mode") { Description = "how workers are picked: kv (cached prefix and load; default), least-loaded, round-robin or random" };
-        var overlapWeight = new Option<double?>("--kv-overlap-weight") { Description = "kv router: weight of prefill work against blocks in use (default 1; 0 ignores the cache)" };
+        var overlapWeight = new Option<double?>("--kv-overlap-weight") { Description = "kv router: weight of prefill work against blocks in use (default 4; 0 ignores the cache)" };
         var prefillQueueLimit = new Option<long?>("--prefill-queue-limit") { Description = "prompt tokens queued on a prefill worker above which it counts as busy; all busy: prefill on the decode worker (default 8192)" };
         var kvBlocks = new Option<int?>("--kv-blocks") { Description = "KV cache size in blocks (default: from --kv-cache-mb)" };
         var maxBatchedTokens = new Option<int?>("--max-batched-tokens") { Description = "token budget of one engine step (prefill chunk size; default 512)" };

@@ -113,6 +113,33 @@ public sealed class SseParsingTests
         Assert.Contains("max_tokens too large", refused.Error);
     }
 
+    [Fact]
+    public async Task The_prompt_tokens_the_server_had_cached_are_read_from_the_usage_chunk()
+    {
+        await using var server = new SseTestServer(async (request, response) =>
+        {
+            response.ContentType = "text/event-stream";
+            response.SendChunked = true;
+            for (int i = 0; i < 7; i++) await SseTestServer.Frame(response.OutputStream, $$"""{"choices":[{"index":0,"text":"t{{i}}","finish_reason":null}]}""");
+            await SseTestServer.Frame(response.OutputStream, """{"choices":[{"index":0,"text":"","finish_reason":"length"}]}""");
+            await SseTestServer.Frame(response.OutputStream,
+                """{"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12,"prompt_tokens_details":{"cached_tokens":4}}}""");
+            await SseTestServer.Frame(response.OutputStream, "[DONE]");
+        });
+        await using var older = new SseTestServer();
+        using var endpoint = new CompletionEndpoint(server.BaseAddress, TimeSpan.FromSeconds(30));
+        using var olderEndpoint = new CompletionEndpoint(older.BaseAddress, TimeSpan.FromSeconds(30));
+
+        var record = await endpoint.CompleteAsync(Request, "m", Stopwatch.StartNew(), CancellationToken.None);
+        var unreported = await olderEndpoint.CompleteAsync(Request, "m", Stopwatch.StartNew(), CancellationToken.None);
+
+        Assert.True(record.Succeeded, record.Error);
+        Assert.Equal(4, record.CachedTokens);
+        Assert.Null(unreported.CachedTokens); // a server without prompt_tokens_details: unknown, not zero
+        Assert.Equal(32, StreamedChunk.Parse("""{"choices":[],"usage":{"prompt_tokens":40,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":32}}}""").CachedTokens);
+        Assert.Null(StreamedChunk.Parse("""{"choices":[],"usage":{"prompt_tokens":40,"completion_tokens":1,"prompt_tokens_details":null}}""").CachedTokens);
+    }
+
     [Theory]
     [InlineData("""{"choices":[{"index":0,"text":"hi","finish_reason":null}]}""", true, null, null)]
     [InlineData("""{"choices":[{"index":0,"text":"","finish_reason":null}]}""", true, null, null)]

@@ -124,6 +124,54 @@ public sealed class DeploymentPlanTests
         Assert.Throws<ArgumentException>(() => DeploymentPlan.Parse(text, Settings));
 
     [Fact]
+    public void A_routed_deployment_is_aggregated_with_its_router_mode_on_every_silo_and_the_cache_size_on_every_worker()
+    {
+        var plan = DeploymentPlan.Routed(Settings, RouterSetting.Parse("least-loaded"), kvCacheMegabytes: 1024);
+
+        Assert.Equal("least-loaded", plan.Name);
+        Assert.Equal((2, 2, 2), (plan.WorkerCores, plan.PrefillWorkers, plan.DecodeWorkers));
+        Assert.Equal("none", After(plan.Processes[0].Arguments, "--role"));
+        Assert.All(plan.Processes, p =>
+        {
+            Assert.Equal("least-loaded", After(p.Arguments, "--router-mode"));
+            Assert.DoesNotContain("--kv-overlap-weight", p.Arguments);
+            Assert.Equal(DeploymentPlan.NeverDisaggregate, After(p.Arguments, "--disaggregation-threshold"));
+        });
+        Assert.DoesNotContain("--kv-cache-mb", plan.Processes[0].Arguments);
+        Assert.All(plan.Processes.Skip(1), w =>
+        {
+            Assert.Equal("all", After(w.Arguments, "--role"));
+            Assert.Equal("1", After(w.Arguments, "--threads"));
+            Assert.Equal("1024", After(w.Arguments, "--kv-cache-mb"));
+        });
+        Assert.Equal([0, 1], plan.Processes.Skip(1).Select(w => w.Core!.Value));
+        Assert.All(DeploymentPlan.Routed(Settings, RouterSetting.Parse("kv")).Processes, p => Assert.DoesNotContain("--kv-cache-mb", p.Arguments));
+    }
+
+    [Fact]
+    public void Kv_at_a_weight_is_kv_with_that_overlap_weight_on_every_silo_named_as_written()
+    {
+        var plan = DeploymentPlan.Routed(Settings, RouterSetting.Parse("kv@2.5"));
+
+        Assert.Equal("kv@2.5", plan.Name);
+        Assert.All(plan.Processes, p =>
+        {
+            Assert.Equal("kv", After(p.Arguments, "--router-mode"));
+            Assert.Equal("2.5", After(p.Arguments, "--kv-overlap-weight"));
+        });
+        Assert.True(RouterSetting.Parse("kv@4").IsKv);
+        Assert.False(RouterSetting.Parse("round-robin").IsKv);
+    }
+
+    [Theory]
+    [InlineData("leastloaded")]
+    [InlineData("kv@")]
+    [InlineData("kv@-1")]
+    [InlineData("kv@x")]
+    [InlineData("round-robin@2")]
+    public void Unknown_router_settings_are_refused(string text) => Assert.Throws<ArgumentException>(() => RouterSetting.Parse(text));
+
+    [Fact]
     public void Every_deployment_is_compared_with_aggregated_and_the_others_also_with_each_chunked_baseline()
     {
         var pairs = DeploymentPlan.ComparisonPairs(["aggregated", "aggregated-chunk128", "disaggregated", "disaggregated-t32", "all-in-one"]);

@@ -61,6 +61,32 @@ public sealed class LoadRunnerTests
     }
 
     [Fact]
+    public async Task Think_time_passes_between_a_turns_answer_and_the_next_request_and_never_counts_in_its_TTFT()
+    {
+        await using var server = new SseTestServer();
+        using var endpoint = new CompletionEndpoint(server.BaseAddress, TimeSpan.FromSeconds(30));
+        var think = TimeSpan.FromMilliseconds(300);
+        var chat = new TrafficClass("chat", new Arrival.Concurrency(2), new LengthDistribution.Fixed(10), new LengthDistribution.Fixed(3), Sessions: 2, Turns: 3,
+                                    SystemPrompt: new LengthDistribution.Fixed(16), Think: new ThinkTime(think, think));
+        using var log = new RequestLog(null, "chat");
+
+        var records = await new LoadRunner(endpoint, "m", TimeSpan.FromSeconds(60)).RunAsync(new Workload("chat", [chat]), log, CancellationToken.None);
+
+        Assert.Equal(6, records.Count);
+        foreach (var session in records.GroupBy(r => r.Session))
+        {
+            var turns = session.OrderBy(r => r.Turn).ToList();
+            Assert.Equal([26, 39, 52], turns.Select(t => t.PromptTokens));
+            for (int k = 1; k < turns.Count; k++)
+            {
+                Assert.True(turns[k].StartS - turns[k - 1].EndS >= think.TotalSeconds - 0.01, $"turn {k} started {turns[k].StartS - turns[k - 1].EndS:F3} s after the answer");
+                // The test server answers at once: a TTFT near the think time would mean the pause was timed as the server's.
+                Assert.True(turns[k].TtftS < think.TotalSeconds, $"turn {k} TTFT {turns[k].TtftS:F3} s");
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_server_that_fails_every_request_ends_the_point_instead_of_being_hammered()
     {
         await using var server = new SseTestServer(async (_, response) =>
