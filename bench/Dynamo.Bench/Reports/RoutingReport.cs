@@ -16,15 +16,8 @@ public static class RoutingReport
     public const string Schema = "dynamo-bench/routing/v1";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static (string Json, string Markdown) Write(RoutingResult result, string folder, string name)
-    {
-        Directory.CreateDirectory(folder);
-        var jsonPath = Path.Combine(folder, name + ".json");
-        var mdPath = Path.Combine(folder, name + ".md");
-        File.WriteAllText(jsonPath, ToJson(result).ToJsonString(Json) + "\n");
-        File.WriteAllText(mdPath, ToMarkdown(result));
-        return (jsonPath, mdPath);
-    }
+    public static (string Json, string Markdown) Write(RoutingResult result, string folder, string name) =>
+        ReportFiles.Write(ToJson(result), ToMarkdown(result), folder, name);
 
     public static JsonObject ToJson(RoutingResult r) => new()
     {

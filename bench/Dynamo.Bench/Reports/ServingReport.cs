@@ -15,15 +15,8 @@ public static class ServingReport
     public const string Schema = "dynamo-bench/serving/v1";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static (string Json, string Markdown) Write(ServingResult result, string folder, string name)
-    {
-        Directory.CreateDirectory(folder);
-        var jsonPath = Path.Combine(folder, name + ".json");
-        var mdPath = Path.Combine(folder, name + ".md");
-        File.WriteAllText(jsonPath, ToJson(result).ToJsonString(Json) + "\n");
-        File.WriteAllText(mdPath, ToMarkdown(result));
-        return (jsonPath, mdPath);
-    }
+    public static (string Json, string Markdown) Write(ServingResult result, string folder, string name) =>
+        ReportFiles.Write(ToJson(result), ToMarkdown(result), folder, name);
 
     public static JsonObject ToJson(ServingResult r) => new()
     {
