@@ -18,9 +18,11 @@ namespace Dynamo.Orleans.Grains.Sequences;
 /// runs the handoff, turns worker tokens into text (incremental detokenization, stop strings), and when a worker fails
 /// it re-routes and resumes from the tokens the caller already has: the engines' sampling depends only on (seed,
 /// position), so the resumed sequence produces exactly what the failed one would have. Reentrant so that Cancel and
-/// GetStatus answer while a generation streams.
+/// GetStatus answer while a generation streams. A finished sequence keeps only its status, and for two idle minutes
+/// (Orleans' default is fifteen): one activation per request, each holding its detokenizer and tokens for a quarter
+/// of an hour, was a steady memory climb under load (bench/results/soak.md).
 /// </summary>
-[Reentrant, SequencePlacement]
+[Reentrant, SequencePlacement, CollectionAgeLimit(Minutes = 2)]
 public sealed class SequenceGrain(
     ModelCatalog model, WorkerRouter router, IOptions<FabricOptions> options, ILogger<SequenceGrain> logger) : Grain, ISequenceGrain
 {
@@ -38,7 +40,7 @@ public sealed class SequenceGrain(
     }
 
     // GeneratedTokens is read off the output when asked rather than copied into the record on every token.
-    public Task<SequenceStatus> GetStatus() => Task.FromResult(_status with { GeneratedTokens = _output?.Delivered.Count ?? 0 });
+    public Task<SequenceStatus> GetStatus() => Task.FromResult(_output is { } running ? _status with { GeneratedTokens = running.Delivered.Count } : _status);
 
     public Task Cancel()
     {
@@ -104,8 +106,10 @@ public sealed class SequenceGrain(
             FabricMetrics.InFlight.Add(-1);
             FabricMetrics.OutputTokens.Add(output.Delivered.Count);
             FabricMetrics.RequestDuration.Record(clock.Elapsed.TotalSeconds);
+            _output = null; // the status is all a finished sequence keeps
             _status = _status with
             {
+                GeneratedTokens = output.Delivered.Count,
                 State = output.Finished ? SequenceState.Finished : cts.IsCancellationRequested ? SequenceState.Cancelled : SequenceState.Failed,
                 FinishReason = output.Finished ? output.FinishReason : cts.IsCancellationRequested ? CompletionFinishReason.Cancelled : CompletionFinishReason.Error,
             };

@@ -102,8 +102,6 @@ internal static class ServeCommand
             PortCheck.EnsureFree(advertised, clientGatewayPort, "--gateway-port");
             var dataPlaneListen = result.GetValue(dataPlaneAddress) is { Length: > 0 } dp && IPAddress.TryParse(dp, out var parsed) ? parsed : advertised;
             PortCheck.EnsureFree(dataPlaneListen, result.GetValue(dataPlanePort), "--data-plane-port");
-            if (model.Read(result).Model is { Length: > 0 } modelFolder && !Directory.Exists(modelFolder))
-                throw new ArgumentException($"{modelFolder}: the model folder does not exist");
 
             var builder = Host.CreateApplicationBuilder();
             builder.Configuration.AddEnvironmentVariables("DYNAMO_");
@@ -144,6 +142,9 @@ internal static class ServeCommand
                     kv.ForceTransport = forced ?? kv.ForceTransport;
                 });
             });
+            // After the cluster settings are checked (they are the likelier mistake), before anything loads.
+            if (model.Read(result).Model is { Length: > 0 } modelFolder && !Directory.Exists(modelFolder))
+                throw new ArgumentException($"{modelFolder}: the model folder does not exist");
             using var host = builder.Build();
             await host.StartAsync(cancellationToken);
             var dataPlane = host.Services.GetRequiredService<KvDataPlaneServer>();
