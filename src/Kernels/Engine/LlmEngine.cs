@@ -34,6 +34,9 @@ public sealed class LlmEngine : IDisposable
     // can last a second): counted in Stats so that a router asking mid-step sees them.
     private int _submitted;
     private long _submittedTokens;
+    // Taken in since the last snapshot (engine thread only): they leave the submitted count when a snapshot shows them.
+    private int _taken;
+    private long _takenTokens;
     private long _steps, _promptTokens, _computedPromptTokens, _cachedPromptTokens, _generatedTokens, _preemptions;
     private volatile EngineStats _stats;
 
@@ -135,10 +138,8 @@ public sealed class LlmEngine : IDisposable
             _live[sequence.Id] = sequence;
             _promptTokens += promptLength;
             _scheduler.Enqueue(sequence);
-            // Taken in: from the next snapshot on, the scheduler's queue counts it.
-            _stats = Snapshot();
-            Interlocked.Add(ref _submittedTokens, -tokens.Count);
-            Interlocked.Decrement(ref _submitted);
+            _taken++;
+            _takenTokens += tokens.Count;
         }
     }
 
@@ -262,6 +263,7 @@ public sealed class LlmEngine : IDisposable
         {
             while (_commands.TryDequeue(out var command)) command();
             PublishCacheEvents(); // an import's commit seals blocks; a reservation may evict some
+            if (_taken > 0) TakeSnapshot(); // one snapshot for the whole batch of submissions, before the step
 
             var plan = _scheduler.Schedule();
             foreach (var s in _scheduler.Unschedulable) End(s, FinishReason.Length);
@@ -381,6 +383,16 @@ public sealed class LlmEngine : IDisposable
     {
         var events = _pool.TakeEvents();
         if (events.Count > 0) _events.Append(events);
+    }
+
+    /// <summary>Publishes fresh stats, then stops counting as submitted what they now show as queued.</summary>
+    private void TakeSnapshot()
+    {
+        _stats = Snapshot();
+        Interlocked.Add(ref _submittedTokens, -_takenTokens);
+        Interlocked.Add(ref _submitted, -_taken);
+        _taken = 0;
+        _takenTokens = 0;
     }
 
     private EngineStats Snapshot()

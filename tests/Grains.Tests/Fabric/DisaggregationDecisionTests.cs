@@ -13,48 +13,24 @@ namespace Dynamo.Orleans.Grains.Tests.Fabric;
 /// </summary>
 public sealed class DisaggregationDecisionTests : IAsyncLifetime
 {
-    private const int BlockSize = 16;
-    private readonly string _modelDirectory = Path.Combine(Path.GetTempPath(), "dynamo-decision-" + Guid.NewGuid().ToString("N"));
-    private InProcessTestCluster? _cluster;
+    private ServingCluster? _serving;
 
-    public Task InitializeAsync()
-    {
-        SyntheticModelFolder.Write(_modelDirectory, SyntheticModelOptions.Tiny with { Seed = 61 });
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    private async Task StartAsync(Action<FabricOptions> configure)
-    {
-        var builder = new InProcessTestClusterBuilder(3);
-        builder.ConfigureSilo((options, silo) => silo.AddDynamoFabric(fabric =>
-        {
-            fabric.Roles = options.SiloName switch { "Silo_0" => WorkerRole.None, "Silo_1" => WorkerRole.Prefill, _ => WorkerRole.Decode };
-            fabric.Engine = new EngineOptions { Model = _modelDirectory, DType = "float32", KvCacheBlocks = 256, Threads = 1, BlockSize = BlockSize };
-            fabric.HandoffTimeout = TimeSpan.FromSeconds(20);
-            configure(fabric);
-        }));
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+    private async Task StartAsync(Action<FabricOptions> configure) =>
+        _serving = await ServingCluster.StartAsync(61,
+            silo => silo switch { "Silo_0" => WorkerRole.None, "Silo_1" => WorkerRole.Prefill, _ => WorkerRole.Decode },
+            fabric =>
+            {
+                fabric.HandoffTimeout = TimeSpan.FromSeconds(20);
+                configure(fabric);
+            });
 
-    private async Task<(int[] Tokens, SequenceStatus Status)> GenerateAsync(int[] prompt, int maxTokens)
-    {
-        var dynamo = _cluster!.Client.Dynamo();
-        var id = DynamoClient.NewRequestId();
-        var tokens = new List<int>();
-        await foreach (var chunk in dynamo.GenerateAsync(new GenerateRequest { PromptTokenIds = prompt, MaxTokens = maxTokens, Temperature = 0, IgnoreEos = true }, id))
-            tokens.AddRange(chunk.TokenIds);
-        return (tokens.ToArray(), await dynamo.GetStatusAsync(id));
-    }
+    private Task<ServingCluster.Served> GenerateAsync(int[] prompt, int maxTokens) => _serving!.GenerateAsync(prompt, maxTokens);
 
-    private async Task<int[]> EngineAlone(int[] prompt, int maxTokens)
-    {
-        using var runtime = ModelRuntime.Load(new EngineOptions { Model = _modelDirectory, DType = "float32", Threads = 1, BlockSize = BlockSize });
-        var (tokens, _) = await runtime.Engine.GenerateAsync(prompt, Kernels.Sampling.SamplingParams.Greedy(maxTokens) with { IgnoreEos = true });
-        return tokens.Select(t => t.TokenId).ToArray();
-    }
+    private Task<int[]> EngineAlone(int[] prompt, int maxTokens) => _serving!.EngineAlone(prompt, maxTokens);
 
-    private static int[] Words(int count, int salt) => Enumerable.Range(0, count).Select(i => (i * 53 + salt * 211 + 3) % 3000 + 10).ToArray();
+    private static int[] Words(int count, int salt) => ServingCluster.Words(count, salt);
 
     [Fact]
     public async Task A_prompt_mostly_cached_on_the_decode_worker_prefills_there_and_a_new_one_goes_to_the_prefill_pool()
@@ -68,7 +44,7 @@ public sealed class DisaggregationDecisionTests : IAsyncLifetime
         // The decode worker now holds the prompt's blocks (imported, then sealed): a follow-up adds 20 tokens.
         var followUp = prompt.Concat(first.Tokens).Concat(Words(20, 2)).ToArray();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        (int[] Tokens, SequenceStatus Status) second;
+        ServingCluster.Served second;
         while (true)
         {
             second = await GenerateAsync(followUp, 6);
@@ -107,7 +83,6 @@ public sealed class DisaggregationDecisionTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_cluster is not null) await _cluster.DisposeAsync();
-        try { Directory.Delete(_modelDirectory, recursive: true); } catch (IOException) { }
+        if (_serving is not null) await _serving.DisposeAsync();
     }
 }

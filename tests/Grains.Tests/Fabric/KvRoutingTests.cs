@@ -17,57 +17,29 @@ namespace Dynamo.Orleans.Grains.Tests.Fabric;
 /// </summary>
 public sealed class KvRoutingTests : IAsyncLifetime
 {
-    private const int BlockSize = 16;
-    private readonly string _modelDirectory = Path.Combine(Path.GetTempPath(), "dynamo-kv-routing-" + Guid.NewGuid().ToString("N"));
+    private const int BlockSize = ServingCluster.BlockSize;
+    private ServingCluster? _serving;
     private InProcessTestCluster? _cluster;
 
-    public Task InitializeAsync()
-    {
-        SyntheticModelFolder.Write(_modelDirectory, SyntheticModelOptions.Tiny with { Seed = 57 });
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    private async Task<InProcessTestCluster> StartAsync(RouterMode mode)
+    private async Task StartAsync(RouterMode mode)
     {
-        var builder = new InProcessTestClusterBuilder(3);
-        builder.ConfigureSilo((options, silo) => silo.AddDynamoFabric(fabric =>
+        _serving = await ServingCluster.StartAsync(57, silo => silo == "Silo_0" ? WorkerRole.None : WorkerRole.Decode, fabric =>
         {
-            fabric.Roles = options.SiloName == "Silo_0" ? WorkerRole.None : WorkerRole.Decode;
-            fabric.Engine = new EngineOptions { Model = _modelDirectory, DType = "float32", KvCacheBlocks = 256, Threads = 1, BlockSize = BlockSize };
             fabric.RouterMode = mode;
             fabric.DisaggregationThreshold = 1; // every prompt would go to a prefill worker if there were one
-        }));
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-        return _cluster;
+        });
+        _cluster = _serving.Cluster;
     }
 
     private KvIndex FrontIndex => _cluster!.GetSiloServiceProvider(_cluster.Silos.Single(s => s.Name == "Silo_0").SiloAddress).GetRequiredService<KvIndex>();
 
-    private sealed record Served(string Id, int[] Tokens, SequenceStatus Status, CompletionUsage Usage);
+    private Task<ServingCluster.Served> GenerateAsync(int[] prompt, int maxTokens) => _serving!.GenerateAsync(prompt, maxTokens);
 
-    private async Task<Served> GenerateAsync(int[] prompt, int maxTokens)
-    {
-        var dynamo = _cluster!.Client.Dynamo();
-        var id = DynamoClient.NewRequestId();
-        var tokens = new List<int>();
-        CompletionUsage? usage = null;
-        await foreach (var chunk in dynamo.GenerateAsync(new GenerateRequest { PromptTokenIds = prompt, MaxTokens = maxTokens, Temperature = 0, IgnoreEos = true }, id))
-        {
-            tokens.AddRange(chunk.TokenIds);
-            usage = chunk.Usage ?? usage;
-        }
-        return new Served(id, tokens.ToArray(), await dynamo.GetStatusAsync(id), usage!);
-    }
+    private Task<int[]> EngineAlone(int[] prompt, int maxTokens) => _serving!.EngineAlone(prompt, maxTokens);
 
-    private async Task<int[]> EngineAlone(int[] prompt, int maxTokens)
-    {
-        using var runtime = ModelRuntime.Load(new EngineOptions { Model = _modelDirectory, DType = "float32", Threads = 1, BlockSize = BlockSize });
-        var (tokens, _) = await runtime.Engine.GenerateAsync(prompt, Kernels.Sampling.SamplingParams.Greedy(maxTokens) with { IgnoreEos = true });
-        return tokens.Select(t => t.TokenId).ToArray();
-    }
-
-    private static int[] Words(int count, int salt) => Enumerable.Range(0, count).Select(i => (i * 37 + salt * 101 + 5) % 3000 + 10).ToArray();
+    private static int[] Words(int count, int salt) => ServingCluster.Words(count, salt);
 
     /// <summary>Waits until the front's index says <paramref name="worker"/> holds at least <paramref name="blocks"/> of the prompt.</summary>
     private async Task WaitIndexedAsync(int[] prompt, string worker, int blocks)
@@ -180,7 +152,6 @@ public sealed class KvRoutingTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_cluster is not null) await _cluster.DisposeAsync();
-        try { Directory.Delete(_modelDirectory, recursive: true); } catch (IOException) { }
+        if (_serving is not null) await _serving.DisposeAsync();
     }
 }
