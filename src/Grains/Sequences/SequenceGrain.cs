@@ -70,7 +70,7 @@ public sealed class SequenceGrain(
                 await using var tokens = Serve(route, prepared, output.Delivered, cts.Token).GetAsyncEnumerator(cts.Token);
                 while (true)
                 {
-                    var (moved, failure) = await TryMoveNext(tokens);
+                    var (moved, failure) = await TryMoveNext(tokens, cts.Token);
                     if (failure is not null)
                     {
                         if (cts.IsCancellationRequested) throw new OperationCanceledException(cts.Token);
@@ -117,13 +117,18 @@ public sealed class SequenceGrain(
         }
     }
 
-    private static async Task<(bool Moved, Exception? Failure)> TryMoveNext(IAsyncEnumerator<WorkerToken> tokens)
+    /// <summary>
+    /// The next worker token, or the failure that stopped it. A cancellation that is not this request's own is a failure
+    /// like any other: Orleans cancels a call whose target's directory entry died with a silo, and that request can
+    /// still be served elsewhere.
+    /// </summary>
+    private static async Task<(bool Moved, Exception? Failure)> TryMoveNext(IAsyncEnumerator<WorkerToken> tokens, CancellationToken request)
     {
         try
         {
             return (await tokens.MoveNextAsync(), null);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || !request.IsCancellationRequested)
         {
             return (false, e);
         }

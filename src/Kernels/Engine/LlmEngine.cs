@@ -81,6 +81,9 @@ public sealed class LlmEngine : IDisposable
         }
     }
 
+    /// <summary>Stats taken on the engine thread after everything posted before this call: exact, not a step behind.</summary>
+    public Task<EngineStats> SettledStatsAsync() => InvokeAsync(Snapshot);
+
     /// <summary>What entered and left the prefix cache, one batch per step that changed it.</summary>
     public KvEventLog CacheEvents => _events;
 

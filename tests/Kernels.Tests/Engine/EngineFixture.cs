@@ -45,5 +45,5 @@ internal static class EngineFixture
     }
 
     /// <summary>Waits until the engine has processed everything posted so far and returns fresh stats.</summary>
-    public static Task<EngineStats> SettledStats(LlmEngine engine) => engine.InvokeAsync(() => 0).ContinueWith(_ => engine.Stats);
+    public static Task<EngineStats> SettledStats(LlmEngine engine) => engine.SettledStatsAsync();
 }
