@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Dynamo.Orleans.Grains.Diagnostics;
 using Dynamo.Orleans.Workers;
@@ -18,11 +17,8 @@ namespace Dynamo.Orleans.Grains.Routing;
 public sealed class WorkerRouter(
     WorkerPools pools, KvIndex index, KvIndexFeed feed, IGrainFactory grains, IOptions<FabricOptions> options, ILogger<WorkerRouter> logger)
 {
-    /// <summary>Work sent to a worker since its load was last fetched.</summary>
-    private readonly record struct SentSinceRefresh(int Requests, long PrefillBlocks, long Blocks);
-
-    private readonly ConcurrentDictionary<string, (WorkerLoad? Load, DateTime At)> _loads = new();
-    private readonly ConcurrentDictionary<string, SentSinceRefresh> _sent = new();
+    private readonly WorkerLoadCache _loads = new(worker => FetchLoadAsync(grains, logger, worker), () => options.Value.LoadRefreshInterval,
+                                                  TimeProvider.System);
     private readonly Lock _decisions = new();
     private int _roundRobin;
 
@@ -40,7 +36,7 @@ public sealed class WorkerRouter(
         if (mode == RouterMode.Kv) feed.EnsureStarted();
         var pool = Pool(role).Where(w => exclude is null || !exclude.Contains(w.Silo)).ToList();
         if (pool.Count == 0) return PoolChoice.None;
-        var loads = await Task.WhenAll(pool.Select(GetLoadAsync));
+        var loads = await Task.WhenAll(pool.Select(_loads.GetAsync));
         var live = new List<(WorkerAddress Worker, WorkerLoad Load)>();
         bool busy = false;
         for (int i = 0; i < pool.Count; i++)
@@ -87,7 +83,7 @@ public sealed class WorkerRouter(
             if (!overlapsByBlockSize.TryGetValue(blockSize, out var overlaps))
                 overlapsByBlockSize[blockSize] = overlaps = index.Match(tokens, blockSize);
             int overlap = overlaps.GetValueOrDefault(worker.Key);
-            var sent = _sent.GetValueOrDefault(CacheKey(worker));
+            var sent = _loads.Sent(worker);
             int promptBlocks = (tokens.Count + blockSize - 1) / blockSize;
             long pendingBlocks = (load.PendingPrefillTokens + blockSize - 1) / blockSize + sent.PrefillBlocks;
             double cost = KvRoutingCost.Of(weight, pendingBlocks, promptBlocks, overlap, load.UsedBlocks + sent.Blocks);
@@ -109,7 +105,7 @@ public sealed class WorkerRouter(
         double bestScore = double.MaxValue;
         foreach (var (worker, load) in live)
         {
-            double score = load.Running + load.Waiting + _sent.GetValueOrDefault(CacheKey(worker)).Requests
+            double score = load.Running + load.Waiting + _loads.Sent(worker).Requests
                            + (load.TotalBlocks == 0 ? 0 : (double)load.UsedBlocks / load.TotalBlocks);
             if (score < bestScore) { bestScore = score; best = new WorkerChoice(worker, load, 0); }
         }
@@ -134,44 +130,29 @@ public sealed class WorkerRouter(
     {
         int blockSize = Math.Max(1, choice.Load.BlockSize);
         int blocks = (tokens + blockSize - 1) / blockSize;
-        _sent.AddOrUpdate(CacheKey(choice.Worker), _ => new SentSinceRefresh(1, blocks - choice.OverlapBlocks, blocks),
-            (_, s) => new SentSinceRefresh(s.Requests + 1, s.PrefillBlocks + blocks - choice.OverlapBlocks, s.Blocks + blocks));
+        _loads.Note(choice.Worker, blocks, blocks - choice.OverlapBlocks);
     }
 
-    private long SentPrefillTokens(WorkerAddress worker, WorkerLoad load) =>
-        _sent.GetValueOrDefault(CacheKey(worker)).PrefillBlocks * Math.Max(1, load.BlockSize);
+    private long SentPrefillTokens(WorkerAddress worker, WorkerLoad load) => _loads.Sent(worker).PrefillBlocks * Math.Max(1, load.BlockSize);
 
     public async Task<IReadOnlyList<WorkerLoad>> LoadsAsync(WorkerRole role)
     {
-        var loaded = await Task.WhenAll(Pool(role).Select(GetLoadAsync));
+        var loaded = await Task.WhenAll(Pool(role).Select(_loads.GetAsync));
         return loaded.OfType<WorkerLoad>().ToList();
     }
 
-    private async Task<WorkerLoad?> GetLoadAsync(WorkerAddress worker)
+    private static async Task<WorkerLoad?> FetchLoadAsync(IGrainFactory grains, ILogger logger, WorkerAddress worker)
     {
-        if (_loads.TryGetValue(CacheKey(worker), out var cached) && DateTime.UtcNow - cached.At < options.Value.LoadRefreshInterval)
-            return cached.Load;
-        // What was sent before this fetch is (about) in the load it returns; what is sent while it runs is not.
-        var sentBefore = _sent.GetValueOrDefault(CacheKey(worker));
-        WorkerLoad? load;
         try
         {
-            load = worker.Role == WorkerRole.Prefill
+            return worker.Role == WorkerRole.Prefill
                 ? await grains.GetGrain<IPrefillWorkerGrain>(worker.Key).GetLoad().WaitAsync(TimeSpan.FromSeconds(5))
                 : await grains.GetGrain<IDecodeWorkerGrain>(worker.Key).GetLoad().WaitAsync(TimeSpan.FromSeconds(5));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             logger.LogWarning(e, "Worker {Worker} did not report its load; skipping it", worker.Key);
-            load = null;
+            return null;
         }
-        _loads[CacheKey(worker)] = (load, DateTime.UtcNow);
-        _sent.AddOrUpdate(CacheKey(worker), _ => default, (_, s) =>
-            new SentSinceRefresh(Math.Max(0, s.Requests - sentBefore.Requests), Math.Max(0, s.PrefillBlocks - sentBefore.PrefillBlocks),
-                                 Math.Max(0, s.Blocks - sentBefore.Blocks)));
-        return load;
     }
-
-    // A silo with both roles has a prefill and a decode worker under the same key: the role tells them apart.
-    private static string CacheKey(WorkerAddress worker) => $"{worker.Role}:{worker.Key}";
 }
