@@ -26,9 +26,6 @@ public sealed class GatewayOptions
     /// <summary>The <c>Retry-After</c> advice sent with 429.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>max_tokens of a chat request that gives none (OpenAI's legacy completions default to 16, as here).</summary>
-    public int DefaultChatMaxTokens { get; set; } = 256;
-
     /// <summary>How stale the served model and the worker list may be when admitting a request.</summary>
     public TimeSpan StatusRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -10,7 +10,7 @@ public static class ChatCompletionsEndpoint
 {
     public static Task<IResult> Handle(HttpContext http, SequenceRunner runner, IOptions<GatewayOptions> options, ILogger<SequenceRunner> logger) =>
         GenerationEndpoint.HandleAsync(http, runner, options.Value, logger, GatewayJsonContext.Wire.ChatCompletionRequest, "chatcmpl-",
-            body => body.ToGenerateRequest(options.Value), Whole, StreamAsync, WireName);
+            body => body.ToGenerateRequest(), Whole, StreamAsync, WireName);
 
     /// <summary>max_completion_tokens wins over max_tokens when both are sent, so an error about the value names it.</summary>
     private static string WireName(ChatCompletionRequest body, string parameter) =>

@@ -9,7 +9,7 @@ internal static class ChatRequestTranslation
     /// <summary>Roles a chat template renders; OpenAI's newer "developer" role is the system role under another name.</summary>
     private static readonly HashSet<string> Roles = ["system", "user", "assistant"];
 
-    public static GenerateRequest ToGenerateRequest(this ChatCompletionRequest r, GatewayOptions options)
+    public static GenerateRequest ToGenerateRequest(this ChatCompletionRequest r)
     {
         if (r.Messages is not { Count: > 0 } messages) throw ApiError.Invalid("messages must be a non-empty array.", "messages", "missing_required_parameter");
         if (r.Tools is { ValueKind: System.Text.Json.JsonValueKind.Array } tools && tools.GetArrayLength() > 0)
@@ -31,9 +31,9 @@ internal static class ChatRequestTranslation
                 throw ApiError.Invalid($"messages[{i}].role '{m.Role}' is not supported: use system, user or assistant.", $"messages[{i}].role");
             turns.Add(new ChatTurn(role, Text(m.Content, i)));
         }
-        // max_completion_tokens is OpenAI's newer name; it wins when both are sent. Chat has its own default (an
-        // option): OpenAI's is "until the context ends", which would hold a generation slot for a very long time.
-        var maxTokens = r.MaxCompletionTokens ?? r.MaxTokens ?? options.DefaultChatMaxTokens;
+        // max_completion_tokens is OpenAI's newer name; it wins when both are sent. With neither, the sequence grain
+        // gives the room left in the context window (OpenAI's behaviour).
+        var maxTokens = r.MaxCompletionTokens ?? r.MaxTokens;
         return r.TranslateCommonFields(maxTokens) with { Messages = turns, Logprobs = r.Logprobs == true ? r.TopLogprobs ?? 0 : null };
     }
 

@@ -16,6 +16,7 @@ public sealed record GenerateRequest
     [Id(0)] public string? Prompt { get; init; }
     [Id(1)] public IReadOnlyList<int>? PromptTokenIds { get; init; }
     [Id(2)] public IReadOnlyList<ChatTurn>? Messages { get; init; }
+    /// <summary>Tokens to generate at most; when null, 16 for a prompt and the room left in the context window for messages (as OpenAI).</summary>
     [Id(3)] public int? MaxTokens { get; init; }
     [Id(4)] public double? Temperature { get; init; }
     [Id(5)] public double? TopP { get; init; }

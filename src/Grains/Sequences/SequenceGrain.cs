@@ -52,7 +52,7 @@ public sealed class SequenceGrain(
     {
         if (_status.State != SequenceState.Idle)
             throw new InvalidOperationException($"sequence '{_status.SequenceId}' has already run; each request needs its own id");
-        var prepared = PreparedRequest.From(request, model);
+        var prepared = PreparedRequest.From(request, model, await KvCapacityTokensAsync());
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _cancel = cts;
         var clock = Stopwatch.StartNew();
@@ -115,6 +115,14 @@ public sealed class SequenceGrain(
             };
             _cancel = null;
         }
+    }
+
+    /// <summary>The most tokens one sequence can hold on any live decode worker, or null when none answers (routing reports that).</summary>
+    private async Task<int?> KvCapacityTokensAsync()
+    {
+        var loads = await router.LoadsAsync(WorkerRole.Decode);
+        return loads.Where(l => !l.Draining && l.TotalBlocks > 0)
+                    .Select(l => (int?)Math.Min(int.MaxValue, (long)l.TotalBlocks * l.BlockSize)).Max();
     }
 
     /// <summary>
