@@ -186,7 +186,7 @@ public sealed class SequenceGrain(
         int currentEpoch = ++_epoch;
         if (route.Prefill is { } prefillAddress)
         {
-            var (first, handedOff) = await HandOffAsync(decode, GrainFactory.GetGrain<IPrefillWorkerGrain>(prefillAddress.Key), request, currentEpoch);
+            var (first, handedOff) = await HandOffAsync(decode, GrainFactory.GetGrain<IPrefillWorkerGrain>(prefillAddress.Key), request, currentEpoch, cancellationToken);
             yield return first;
             if (!handedOff || first.Finish is not null) yield break;
             tokens.Add(first.TokenId);
@@ -209,13 +209,14 @@ public sealed class SequenceGrain(
         }
     }
 
-    private async Task<(WorkerToken First, bool HandedOff)> HandOffAsync(IDecodeWorkerGrain decode, IPrefillWorkerGrain prefill, PreparedRequest request, int currentEpoch)
+    private async Task<(WorkerToken First, bool HandedOff)> HandOffAsync(IDecodeWorkerGrain decode, IPrefillWorkerGrain prefill, PreparedRequest request, int currentEpoch,
+                                                                     CancellationToken cancellationToken)
     {
         var target = await decode.PrepareHandoff(new HandoffRequest(_status.SequenceId, currentEpoch, request.Prompt.Count));
         PrefillResult result;
         try
         {
-            result = await prefill.Prefill(new PrefillRequest(_status.SequenceId, currentEpoch, request.Prompt, request.Sampling, target));
+            result = await prefill.Prefill(new PrefillRequest(_status.SequenceId, currentEpoch, request.Prompt, request.Sampling, target), cancellationToken);
         }
         catch
         {

@@ -23,7 +23,7 @@ public sealed class PrefillWorkerGrain(
     WorkerEngine engine, KvPageOutbox outbox, KvTransportSelector transports, IOptions<FabricOptions> options,
     ILogger<PrefillWorkerGrain> logger) : Grain, IPrefillWorkerGrain
 {
-    public async Task<PrefillResult> Prefill(PrefillRequest request)
+    public async Task<PrefillResult> Prefill(PrefillRequest request, CancellationToken cancellationToken = default)
     {
         if (engine.Draining) throw new WorkerPoolException($"prefill worker {this.GetPrimaryKeyString()} is shutting down");
         var runtime = engine.Runtime;
@@ -39,23 +39,25 @@ public sealed class PrefillWorkerGrain(
                                              new KvExportPlan(groupSize, pages => ready.Writer.TryWrite(pages)));
         var leases = new List<long>();
         var publishing = PublishAsync(ready.Reader, stream, request, transport, groups, leases);
-        GeneratedToken first;
-        FinishReason? finish;
+        // The caller gave up (its client left, or it re-routes): stop computing for nobody and free the blocks now.
+        using var cancelled = cancellationToken.Register(sequence.Cancel);
+        GeneratedToken? first = null;
+        FinishReason? finish = null;
         try
         {
-            first = await sequence.Tokens.ReadAsync();
+            if (await sequence.Tokens.WaitToReadAsync(CancellationToken.None)) first = await sequence.Tokens.ReadAsync(CancellationToken.None);
             finish = await sequence.Completion;
         }
         finally
         {
             ready.Writer.TryComplete();
             await publishing;
+            // Cancelled, or the first token ended the sequence: nobody will pull these pages.
+            if (first is null || finish is not null || cancellationToken.IsCancellationRequested)
+                foreach (var lease in leases) outbox.Release(lease);
         }
-        if (finish is not null)
-        {
-            // The first token ended the sequence: nobody will pull these pages.
-            foreach (var lease in leases) outbox.Release(lease);
-        }
+        cancellationToken.ThrowIfCancellationRequested();
+        if (first is null) throw new InvalidOperationException($"prefill of sequence {request.SequenceId} ended ({finish}) without a token");
         return new PrefillResult(first.ToWorkerToken(), finish is null, groups, sequence.CachedPromptTokens, transport.Kind);
     }
 

@@ -1,5 +1,6 @@
 using Dynamo.Orleans.Client;
 using Dynamo.Orleans.Grains.Hosting;
+using Dynamo.Orleans.Grains.Placement;
 using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Workers;
@@ -79,6 +80,57 @@ public sealed class DisaggregationDecisionTests : IAsyncLifetime
         Assert.Equal(PrefillDecision.LocalPrefillPoolBusy, second.Status.PrefillDecision);
         Assert.False(second.Status.Disaggregated);
         Assert.Equal(await EngineAlone(prompt, 4), second.Tokens);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_request_stops_its_remote_prefill_and_frees_its_blocks_and_leases()
+    {
+        // Two prompt tokens per engine step: a 480-token prompt takes 240 steps to prefill, time enough to cancel mid-way.
+        await StartAsync(f =>
+        {
+            f.DisaggregationThreshold = 16;
+            f.Engine.MaxNumSeqs = 2;
+            f.Engine.MaxBatchedTokens = 2;
+        });
+        var cluster = _serving!.Cluster;
+        var prefill = cluster.Client.GetGrain<IPrefillWorkerGrain>(WorkerKeys.For(cluster.Silos.Single(s => s.Name == "Silo_1").SiloAddress, "cpu"));
+        var decode = cluster.Client.GetGrain<IDecodeWorkerGrain>(WorkerKeys.For(cluster.Silos.Single(s => s.Name == "Silo_2").SiloAddress, "cpu"));
+        int decodeBaseline = (await decode.GetLoad()).UsedBlocks;
+        var prompt = Words(480, 9);
+        var dynamo = cluster.Client.Dynamo();
+        var id = DynamoClient.NewRequestId();
+        using var cancel = new CancellationTokenSource();
+        var run = Task.Run(async () =>
+        {
+            await foreach (var _ in dynamo.GenerateAsync(new GenerateRequest { PromptTokenIds = prompt, MaxTokens = 4, Temperature = 0, IgnoreEos = true }, id, cancel.Token)) { }
+        });
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while ((await prefill.GetLoad()) is { Running: 0, Waiting: 0 })
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the prefill worker never started the prompt");
+            await Task.Delay(5);
+        }
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        // The prefill stops at the engine's next step: it never computes the whole prompt, and holds nothing after.
+        WorkerLoad load;
+        while ((load = await prefill.GetLoad()) is not { Running: 0, Waiting: 0, PendingPrefillTokens: 0, ActiveLeases: 0 })
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the prefill worker still holds the cancelled sequence: {load}");
+            await Task.Delay(20);
+        }
+        Assert.True(load.CachedBlocks < prompt.Length / ServingCluster.BlockSize - 1,
+            $"the cancelled prefill ran to the end: {load.CachedBlocks} blocks of the prompt were computed");
+        Assert.True(load.UsedBlocks == 0, $"the prefill worker still uses blocks: {load}");
+        // The client's enumeration ends at once; the sequence grain abandons the prepared handoff right after.
+        while ((load = await decode.GetLoad()) is not { PendingHandoffs: 0 } || load.UsedBlocks != decodeBaseline)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the decode worker still holds blocks reserved for the cancelled handoff: {load} (baseline {decodeBaseline} used)");
+            await Task.Delay(20);
+        }
+        Assert.Equal(SequenceState.Cancelled, (await dynamo.GetStatusAsync(id)).State);
     }
 
     public async Task DisposeAsync()

@@ -94,8 +94,11 @@ public sealed record WorkerLoad
 /// <summary>A prefill worker: one activation per silo of the prefill pool, sharing that silo's engine.</summary>
 public interface IPrefillWorkerGrain : IGrainWithStringKey
 {
-    /// <summary>Prefills the prompt, publishes its KV handles on the sequence's "kv-pages" stream layer group by layer group, and returns the first token.</summary>
-    Task<PrefillResult> Prefill(PrefillRequest request);
+    /// <summary>
+    /// Prefills the prompt, publishes its KV handles on the sequence's "kv-pages" stream layer group by layer group, and
+    /// returns the first token. Cancelling stops the prefill at the engine's next step and frees its blocks and leases.
+    /// </summary>
+    Task<PrefillResult> Prefill(PrefillRequest request, CancellationToken cancellationToken = default);
 
     Task<WorkerLoad> GetLoad();
 
