@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime;
+using Orleans.Runtime.Placement;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace Dynamo.Orleans.Grains.Hosting;
@@ -44,6 +45,7 @@ public static class FabricSiloBuilderExtensions
         services.AddPlacementDirector<DecodePoolPlacement, WorkerPoolPlacementDirector>();
         services.AddPlacementDirector<EngineSiloPlacement, WorkerPoolPlacementDirector>();
         services.AddPlacementDirector<SequencePlacement, SequencePlacementDirector>();
+        services.AddSingleton<IPlacementStrategyResolver, StreamQueuePlacementResolver>();
         services.AddSingleton<WorkerEngine>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<WorkerEngine>());
         services.AddHostedService<WorkerDrain>();

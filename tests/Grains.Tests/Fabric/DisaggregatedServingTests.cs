@@ -34,6 +34,21 @@ public sealed class DisaggregatedServingTests(FabricClusterFixture fixture)
     }
 
     [Fact]
+    public async Task The_kv_pages_stream_queues_live_on_the_front_silo_not_on_a_worker()
+    {
+        // A handoff makes the prefill worker enqueue and every silo's pulling agents dequeue: the queues are activated.
+        var id = DynamoClient.NewRequestId();
+        await foreach (var _ in fixture.Dynamo.GenerateAsync(new GenerateRequest { PromptTokenIds = Prompt(24, 5), MaxTokens = 2, Temperature = 0 }, id)) { }
+        Assert.True((await fixture.Dynamo.GetStatusAsync(id)).Disaggregated);
+
+        var front = fixture.Cluster.Silos.Single(s => s.Name == "Silo_0").SiloAddress;
+        var statistics = await fixture.Cluster.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
+        var queues = statistics.Where(s => s.GrainType.Contains(nameof(global::Orleans.Providers.MemoryStreamQueueGrain), StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(queues);
+        Assert.All(queues, q => Assert.Equal(front, q.SiloAddress));
+    }
+
+    [Fact]
     public async Task Seeded_sampling_through_the_handoff_equals_the_engine_alone()
     {
         var prompt = Prompt(24, 77);
