@@ -36,6 +36,12 @@ public static class FabricSiloBuilderExtensions
             [WorkerRoles.MetadataKey] = WorkerRoles.Format(fabric.Roles),
             [WorkerPools.DeviceMetadataKey] = fabric.Engine.Device,
         });
+        // The strongly consistent directory: when a silo dies, the new owner of its directory range asks every silo for
+        // its activations instead of Orleans deactivating them; with the default directory, a prefill host's death
+        // deactivated the sequence grains registered in its range — running requests on healthy front ends failed.
+#pragma warning disable ORLEANSEXP003
+        builder.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
         builder.AddMemoryGrainStorage("PubSubStore");
         builder.AddMemoryStreams(fabric.StreamProvider, streams => streams.ConfigurePullingAgent(agent =>
             agent.Configure(o => o.GetQueueMsgsTimerPeriod = fabric.StreamPollPeriod)));
