@@ -26,13 +26,14 @@ public sealed class KvDataPlaneSecurityTests
     {
         await using var rig = Start();
         var offered = RandomPages("float32", 20, 1, 2, 16);
+        var expected = BytesOf(offered); // the outbox frees the pages once their pull is acknowledged
         var handle = rig.Offer(offered, KvTransportKind.Tcp);
         Assert.Equal(32, handle.LeaseToken!.Length);
 
         using var client = await ConnectAsync(rig.DataPlane.Endpoint);
         var (status, body) = await client.PullAsync(Pull(handle));
         Assert.Equal(Ok, status);
-        Assert.Equal(BytesOf(offered), body);
+        Assert.Equal(expected, body);
         await client.AckAsync();
         await Eventually(() => rig.Outbox.ActiveLeases == 0, "the acknowledged lease is released");
     }
@@ -43,6 +44,7 @@ public sealed class KvDataPlaneSecurityTests
         using var refusals = new RefusalCounts();
         await using var rig = Start();
         var offered = RandomPages("float32", 20, 1, 2, 16);
+        var expected = BytesOf(offered); // the outbox frees the pages once their pull is acknowledged
         var handle = rig.Offer(offered, KvTransportKind.Tcp);
         var other = rig.Offer(RandomPages("float32", 20, 1, 2, 16), KvTransportKind.Tcp);
         var flipped = handle.LeaseToken!.ToArray();
@@ -69,7 +71,7 @@ public sealed class KvDataPlaneSecurityTests
         using var honest = await ConnectAsync(rig.DataPlane.Endpoint);
         var (okStatus, pages) = await honest.PullAsync(Pull(handle));
         Assert.Equal(Ok, okStatus);
-        Assert.Equal(BytesOf(offered), pages);
+        Assert.Equal(expected, pages);
         await honest.AckAsync();
         Assert.Equal(forgeries.Length, refusals.Of("forged"));
         Assert.Equal(forgeries.Length, refusals.Total);
@@ -92,10 +94,11 @@ public sealed class KvDataPlaneSecurityTests
 
         // Expiry is what honest peers meet too: the same connection takes the next pull.
         var fresh = RandomPages("float32", 20, 1, 2, 16);
+        var expected = BytesOf(fresh);
         var handle = rig.Offer(fresh, KvTransportKind.Tcp);
         var (okStatus, pages) = await client.PullAsync(Pull(handle));
         Assert.Equal(Ok, okStatus);
-        Assert.Equal(BytesOf(fresh), pages);
+        Assert.Equal(expected, pages);
         await client.AckAsync();
         Assert.Equal(1, refusals.Total);
     }
@@ -122,9 +125,10 @@ public sealed class KvDataPlaneSecurityTests
         Assert.Equal(2, refusals.Of("unknown"));
 
         var next = RandomPages("float32", 20, 1, 2, 16);
+        var expected = BytesOf(next);
         var (okStatus, pages) = await client.PullAsync(Pull(rig.Offer(next, KvTransportKind.Tcp)));
         Assert.Equal(Ok, okStatus);
-        Assert.Equal(BytesOf(next), pages);
+        Assert.Equal(expected, pages);
         await client.AckAsync();
     }
 
@@ -153,6 +157,7 @@ public sealed class KvDataPlaneSecurityTests
         using var refusals = new RefusalCounts();
         await using var rig = Start(o => o.ClusterSecret = Secret);
         var offered = RandomPages("float32", 20, 1, 2, 16);
+        var expected = BytesOf(offered); // the outbox frees the pages once their pull is acknowledged
         var handle = rig.Offer(offered, KvTransportKind.Tcp);
 
         foreach (var wrong in new[] { null, "another-secret-of-some-length" })
@@ -172,7 +177,7 @@ public sealed class KvDataPlaneSecurityTests
             Assert.Contains(handle.LeaseId.ToString(), error.Message);
         }
         using var pulled = await rig.Tcp.PullAsync(handle, CancellationToken.None);
-        Assert.Equal(BytesOf(offered), BytesOf(pulled));
+        Assert.Equal(expected, BytesOf(pulled));
         Assert.Equal(3, refusals.Total);
     }
 
@@ -181,11 +186,12 @@ public sealed class KvDataPlaneSecurityTests
     {
         await using var rig = Start();
         var offered = RandomPages("float32", 20, 1, 2, 16);
+        var expected = BytesOf(offered); // the outbox frees the pages once their pull is acknowledged
         var handle = rig.Offer(offered, KvTransportKind.Tcp);
 
         await Assert.ThrowsAsync<UnauthorizedAccessException>(() => rig.Tcp.PullAsync(handle with { LeaseToken = null }, CancellationToken.None));
         using (var pulled = await rig.Tcp.PullAsync(handle, CancellationToken.None))
-            Assert.Equal(BytesOf(offered), BytesOf(pulled));
+            Assert.Equal(expected, BytesOf(pulled));
         var replay = await Assert.ThrowsAsync<KvLeaseNotFoundException>(() => rig.Tcp.PullAsync(handle, CancellationToken.None));
         Assert.Equal(handle.LeaseId, replay.LeaseId);
     }
