@@ -35,9 +35,14 @@ public sealed class MultiProcessServingTests : IDisposable
         string cluster = "mp-" + Guid.NewGuid().ToString("N")[..8];
         string[] common = ["--model", _model, "--dtype", "float32", "--threads", "1", "--cluster-id", cluster, "--kv-transport", transport,
                            "--disaggregation-threshold", "1", "--http-port", "0"];
+        // Over TCP the processes share a cluster secret, given to each a different way: had either not bound it, the
+        // prefill side would refuse the decode side's pulls and every request would prefill locally (Disaggregated false).
+        string secret = "mp-secret-" + Guid.NewGuid().ToString("N");
+        string[] prefillSecret = expected == KvTransportKind.Tcp ? ["--cluster-secret", secret] : [];
+        var decodeEnvironment = expected == KvTransportKind.Tcp ? new Dictionary<string, string> { ["DYNAMO_CLUSTER_SECRET"] = secret } : [];
         await using var processes = new ClusterProcesses();
-        var prefillProcess = await processes.StartAsync(_root, [.. common, "--role", "prefill", "--silo-port", $"{prefillSilo}", "--gateway-port", $"{prefillGateway}"]);
-        var decodeProcess = await processes.StartAsync(_root, [.. common, "--role", "decode", "--silo-port", $"{decodeSilo}", "--gateway-port", $"{decodeGateway}",
+        var prefillProcess = await processes.StartAsync(_root, [.. common, .. prefillSecret, "--role", "prefill", "--silo-port", $"{prefillSilo}", "--gateway-port", $"{prefillGateway}"]);
+        var decodeProcess = await processes.StartAsync(_root, decodeEnvironment, [.. common, "--role", "decode", "--silo-port", $"{decodeSilo}", "--gateway-port", $"{decodeGateway}",
                                           "--primary", $"127.0.0.1:{prefillSilo}"]);
 
         var builder = Host.CreateApplicationBuilder();

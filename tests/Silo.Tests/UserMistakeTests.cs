@@ -12,9 +12,11 @@ public sealed class UserMistakeTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "dynamo-mistakes-" + Guid.NewGuid().ToString("N"));
 
-    private async Task<string[]> RunAsync(params string[] args)
+    private Task<string[]> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+
+    private async Task<string[]> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var (code, stdout, stderr) = await DynamoProcess.RunAsync(_root, args);
+        var (code, stdout, stderr) = await DynamoProcess.RunAsync(_root, environment, args);
         var lines = (stdout + stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.True(code == 1, $"exit code {code}:\n{stdout}{stderr}");
         Assert.True(lines.Length is >= 1 and <= 2, $"{lines.Length} lines:\n{string.Join("\n", lines)}");
@@ -45,6 +47,19 @@ public sealed class UserMistakeTests : IDisposable
         Assert.Contains($"{option} {port}", lines[0]);
         Assert.Contains("already in use", lines[0]);
         listener.Stop();
+    }
+
+    [Theory]
+    [InlineData("--cluster-secret")]
+    [InlineData("DYNAMO_CLUSTER_SECRET")]
+    [InlineData("DYNAMO_Transport__ClusterSecret")]
+    public async Task A_cluster_secret_too_short_to_be_a_key_is_refused_before_the_model_loads(string where)
+    {
+        string[] args = ["serve", "--model", Path.Combine(_root, "not-there"), "--http-port", "0", "--silo-port", "0", "--gateway-port", "0"];
+        var lines = where.StartsWith("--", StringComparison.Ordinal)
+            ? await RunAsync([.. args, where, "hunter2"])
+            : await RunAsync(new Dictionary<string, string> { [where] = "hunter2" }, args);
+        Assert.Contains("--cluster-secret has 7 characters: at least 16", lines[0]);
     }
 
     [Fact]

@@ -31,5 +31,11 @@ public static class FabricMetrics
     public static readonly Counter<long> KvEventsApplied = Meter.CreateCounter<long>("dynamo_router_kv_events_applied_total");
     /// <summary>Full cache dumps routers asked workers for: at start, and after missing events.</summary>
     public static readonly Counter<long> KvDumpsRequested = Meter.CreateCounter<long>("dynamo_router_kv_dumps_requested_total");
+    /// <summary>
+    /// Pulls the KV data plane turned away, tagged <c>reason</c>: forged, expired, unknown (already pulled or released),
+    /// unauthenticated (no proof of the cluster secret) or protocol. Here rather than in the transfer meter so the gateway's
+    /// /metrics shows it: anything but a trickle of expired and unknown means someone is probing the port.
+    /// </summary>
+    public static readonly Counter<long> DataPlaneRefusals = Meter.CreateCounter<long>("dynamo_kv_dataplane_refusals_total");
     public static readonly UpDownCounter<long> InFlight = Meter.CreateUpDownCounter<long>("dynamo_sequence_inflight_requests");
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Dynamo.Orleans.Grains.Diagnostics;
 using Dynamo.Orleans.Transfer;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,7 @@ public sealed class KvDataPlaneServer : IAsyncDisposable
 {
     private readonly KvTransportOptions _options;
     private readonly ILogger<KvDataPlaneServer> _logger;
+    private readonly KvPeerKey? _peerKey;
     private readonly ConcurrentDictionary<long, Task> _connections = new();
     // Stopping ends the accept loop and idle connections; aborting also cuts pulls in flight (a stop that ran out of time).
     private readonly CancellationTokenSource _stopping = new();
@@ -39,6 +41,7 @@ public sealed class KvDataPlaneServer : IAsyncDisposable
         _options = options.Value;
         _logger = logger;
         if (_options.ChunkBytes <= 0) throw new ArgumentOutOfRangeException(nameof(options), _options.ChunkBytes, "ChunkBytes must be positive");
+        _peerKey = KvPeerKey.From(_options);
     }
 
     /// <summary>The bound "host:port" peers pull from; set by <see cref="Listen"/>.</summary>
@@ -71,6 +74,10 @@ public sealed class KvDataPlaneServer : IAsyncDisposable
         Endpoint = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{_options.DataPlaneAddress.Trim('[', ']')}]:{port}" : $"{_options.DataPlaneAddress}:{port}";
         _listener = listener;
         _logger.LogInformation("KV data plane listening on {Endpoint}", Endpoint);
+        if (_peerKey is null && !IPAddress.IsLoopback(address))
+            _logger.LogWarning("KV data plane listens on {Endpoint}, beyond this host, without a cluster secret: lease tokens stop anyone who merely reaches the port, " +
+                               "but a process that learns a KV handle through Orleans (whose messaging authenticates nobody) can pull its pages. " +
+                               "Give every silo the same --cluster-secret (or DYNAMO_CLUSTER_SECRET)", Endpoint);
         return Location;
     }
 
@@ -136,19 +143,40 @@ public sealed class KvDataPlaneServer : IAsyncDisposable
         var ack = new byte[1];
         try
         {
-            // Idle between pulls: a stop ends the connection here.
-            while (await ReceiveExactlyAsync(socket, request, PullLength, _stopping.Token))
+            // Idle between pulls: a stop ends the connection here. The magic comes first and alone, so a peer of another
+            // protocol version (whose PULL is shorter) gets an answer instead of a server waiting for bytes that never come.
+            while (await ReceiveExactlyAsync(socket, request.AsMemory(0, MagicLength), MagicLength, _stopping.Token))
             {
-                if (!TryReadPull(request, out long leaseId))
+                if (!IsPull(request))
                 {
-                    _logger.LogWarning("KV data plane peer {Peer} sent no pull request; closing its connection", socket.RemoteEndPoint);
+                    // Unread bytes at close turn the FIN into a reset that may overtake the answer: take what already came.
+                    if (socket.Available > 0) socket.Receive(new byte[socket.Available]);
+                    await RefuseAsync(socket, header, KvPullRefusal.Protocol, 0,
+                        $"The KV data plane at {Endpoint} speaks KVP2 (lease tokens): this peer sent no KVP2 pull; is it an older build?");
                     return;
                 }
-                var lease = outbox.TryBeginRead(leaseId);
+                if (!await ReceiveExactlyAsync(socket, request.AsMemory(MagicLength), PullLength, _stopping.Token))
+                    throw new EndOfStreamException("Data-plane peer closed the connection inside a pull request");
+                var (leaseId, expiresTicks, token, proof) = ReadPull(request);
+                if (_peerKey is not null && !_peerKey.Verify(token.Span, proof.Span))
+                {
+                    await RefuseAsync(socket, header, KvPullRefusal.Unauthenticated, leaseId,
+                        $"The KV data plane at {Endpoint} refuses the pull of lease {leaseId}: the puller did not prove it holds this cluster's secret (--cluster-secret differs or is missing)");
+                    return;
+                }
+                var lease = outbox.TryBeginRead(leaseId, expiresTicks, token.Span, out var refusal);
+                if (refusal == KvPullRefusal.Forged)
+                {
+                    await RefuseAsync(socket, header, KvPullRefusal.Forged, leaseId,
+                        $"The KV data plane at {Endpoint} refuses the pull of lease {leaseId}: its token was not issued here for that lease");
+                    return;
+                }
                 if (lease is null)
                 {
-                    await SendMessageAsync(socket, header, Status.LeaseUnknown,
-                        $"KV lease {leaseId} is not held by the data plane at {Endpoint}: it expired, was already pulled or was released");
+                    // Expired or gone: honest peers meet these too (a handoff abandoned and retried), so the connection serves on.
+                    await RefuseAsync(socket, header, refusal, leaseId, refusal == KvPullRefusal.Expired
+                        ? $"KV lease {leaseId} is not held by the data plane at {Endpoint}: it expired at {new DateTime(expiresTicks, DateTimeKind.Utc):O}"
+                        : $"KV lease {leaseId} is not held by the data plane at {Endpoint}: it expired, was already pulled or was released");
                     continue;
                 }
                 bool acknowledged;
@@ -178,6 +206,31 @@ public sealed class KvDataPlaneServer : IAsyncDisposable
             socket.Dispose();
         }
     }
+
+    /// <summary>Counts a refused pull and answers it: LeaseUnknown for an expired or gone lease, Refused (the caller then closes) otherwise.</summary>
+    private async Task RefuseAsync(Socket socket, byte[] header, KvPullRefusal refusal, long leaseId, string message)
+    {
+        FabricMetrics.DataPlaneRefusals.Add(1, new KeyValuePair<string, object?>("reason", ReasonTag(refusal)));
+        if (refusal is KvPullRefusal.Expired or KvPullRefusal.Unknown)
+        {
+            _logger.LogDebug("KV data plane refused a pull of lease {LeaseId} from {Peer}: {Reason}", leaseId, SafeRemote(socket), ReasonTag(refusal));
+            await SendMessageAsync(socket, header, Status.LeaseUnknown, message);
+            return;
+        }
+        // Not something an honest peer of this cluster does: worth a line in the log, and the connection ends.
+        _logger.LogWarning("KV data plane refused a pull of lease {LeaseId} from {Peer} and closed the connection: {Reason}", leaseId, SafeRemote(socket), ReasonTag(refusal));
+        await SendMessageAsync(socket, header, Status.Refused, message);
+    }
+
+    private static string ReasonTag(KvPullRefusal refusal) => refusal switch
+    {
+        KvPullRefusal.Forged => "forged",
+        KvPullRefusal.Expired => "expired",
+        KvPullRefusal.Unknown => "unknown",
+        KvPullRefusal.Unauthenticated => "unauthenticated",
+        KvPullRefusal.Protocol => "protocol",
+        _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, "Not a refusal"),
+    };
 
     private async Task<bool> SendPagesAsync(Socket socket, byte[] header, byte[] ack, KvPageLease lease)
     {

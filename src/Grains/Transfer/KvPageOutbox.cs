@@ -23,6 +23,7 @@ public sealed class KvPageOutbox : IDisposable
     private readonly ILogger<KvPageOutbox> _logger;
     private readonly TimeProvider _time;
     private readonly ITimer _expiry;
+    private readonly KvLeaseSigner _signer = new();
     private long _nextLeaseId;
     private long _activeBytes;
     private long _expiredLeases;
@@ -55,10 +56,10 @@ public sealed class KvPageOutbox : IDisposable
 
     /// <summary>
     /// Takes ownership of <paramref name="pages"/> and holds them under a new lease until pulled, released or expired.
-    /// With <paramref name="writeFile"/> (shared memory) the bytes move into the file it writes for the new lease id and
+    /// With <paramref name="writeFile"/> (shared memory) the bytes move into the file it writes (returning its path) and
     /// the tensor is freed at once; the lease then owns the file.
     /// </summary>
-    public KvPageHandle Lease(KvPageOffer offer, KvPages pages, KvTransportKind transport, Func<long, ReadOnlySpan<byte>, string>? writeFile = null)
+    public KvPageHandle Lease(KvPageOffer offer, KvPages pages, KvTransportKind transport, Func<ReadOnlySpan<byte>, string>? writeFile = null)
     {
         if (_disposed)
         {
@@ -70,7 +71,7 @@ public sealed class KvPageOutbox : IDisposable
         string? path = null;
         try
         {
-            if (writeFile is not null) path = writeFile(leaseId, pages.Bytes);
+            if (writeFile is not null) path = writeFile(pages.Bytes);
         }
         catch
         {
@@ -78,13 +79,14 @@ public sealed class KvPageOutbox : IDisposable
             throw;
         }
 
+        var expires = _time.GetUtcNow().UtcDateTime + _options.LeaseTimeout;
         var handle = new KvPageHandle
         {
             SequenceId = offer.SequenceId, LeaseId = leaseId, Epoch = offer.Epoch, Transport = transport, Source = Location,
             SharedMemoryPath = path, LayerStart = d.LayerStart, LayerCount = d.LayerCount, TotalLayers = d.TotalLayers,
             LayerGroups = offer.LayerGroups, TokenCount = d.TokenCount, BlockSize = d.BlockSize, KvHeads = d.KvHeads,
             HeadDim = d.HeadDim, DType = d.DType, ByteLength = d.ByteLength,
-            LeaseExpiresUtc = _time.GetUtcNow().UtcDateTime + _options.LeaseTimeout, WorkerId = offer.WorkerId,
+            LeaseExpiresUtc = expires, WorkerId = offer.WorkerId, LeaseToken = _signer.Sign(leaseId, expires),
         };
         KvPages? held = pages;
         if (path is not null)
@@ -92,8 +94,15 @@ public sealed class KvPageOutbox : IDisposable
             pages.Dispose();
             held = null;
         }
-        _leases[leaseId] = new KvPageLease(handle, held);
+        var lease = new KvPageLease(handle, held);
+        _leases[leaseId] = lease;
         Interlocked.Add(ref _activeBytes, handle.ByteLength);
+        // Disposed meanwhile: its sweep of the leases may have run before this one was added, and nothing else would free it.
+        if (_disposed && Forget(lease))
+        {
+            lease.Retire();
+            throw new ObjectDisposedException(nameof(KvPageOutbox));
+        }
         return handle;
     }
 
@@ -115,9 +124,24 @@ public sealed class KvPageOutbox : IDisposable
         if (_leases.TryGetValue(leaseId, out var lease) && Forget(lease)) lease.Retire();
     }
 
-    /// <summary>Registers a reader of a lease's in-memory pages (the data plane); null when the lease is gone. Pair with <see cref="KvPageLease.EndRead"/>.</summary>
-    internal KvPageLease? TryBeginRead(long leaseId) =>
-        _leases.TryGetValue(leaseId, out var lease) && lease.TryBeginRead() ? lease : null;
+    /// <summary>
+    /// The data plane's admission of a pull: the token must be this outbox's for the lease id and expiry the puller sent
+    /// (else <see cref="KvPullRefusal.Forged"/>), the expiry must lie ahead (<see cref="KvPullRefusal.Expired"/>) and the
+    /// lease must still be held (<see cref="KvPullRefusal.Unknown"/>: pulled, released or reclaimed). On success a reader of
+    /// the lease's in-memory pages is registered: pair with <see cref="KvPageLease.EndRead"/>.
+    /// </summary>
+    internal KvPageLease? TryBeginRead(long leaseId, long expiresTicks, ReadOnlySpan<byte> token, out KvPullRefusal refusal)
+    {
+        if (!_signer.Verify(leaseId, expiresTicks, token)) refusal = KvPullRefusal.Forged;
+        else if (expiresTicks <= _time.GetUtcNow().UtcDateTime.Ticks) refusal = KvPullRefusal.Expired;
+        else if (_leases.TryGetValue(leaseId, out var lease) && lease.TryBeginRead())
+        {
+            refusal = KvPullRefusal.None;
+            return lease;
+        }
+        else refusal = KvPullRefusal.Unknown;
+        return null;
+    }
 
     private bool Forget(KvPageLease lease)
     {

@@ -26,6 +26,18 @@ public sealed class KvTransportOptions
     /// </summary>
     public string? HostId { get; set; }
 
+    /// <summary>Short secrets are typos or placeholders, not keys: they are refused rather than give a false sense of safety.</summary>
+    public const int MinimumClusterSecretLength = 16;
+
+    /// <summary>
+    /// A secret every silo of the cluster shares (at least 16 characters). Without one, a TCP pull still needs the lease
+    /// token only the producing process can sign, which stops anyone who merely reaches the data-plane port. With one,
+    /// the puller must also prove it holds the secret, so a KV handle learned through Orleans (whose messaging
+    /// authenticates nobody: an Orleans client can subscribe to a stream) reads nothing either. Silos that pull from each
+    /// other must agree on it; null or empty: no proof asked or sent. At least <see cref="MinimumClusterSecretLength"/> characters.
+    /// </summary>
+    public string? ClusterSecret { get; set; }
+
     /// <summary>Where shared-memory pages are written: tmpfs when the host has it, so the "file" never touches a disk.</summary>
     public string SharedMemoryDirectory { get; set; } = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
 }

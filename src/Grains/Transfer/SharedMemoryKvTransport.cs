@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using System.Security.Cryptography;
 using Dynamo.Orleans.Kernels.Transfer;
 using Dynamo.Orleans.Transfer;
 using Microsoft.Extensions.Options;
@@ -10,6 +11,10 @@ namespace Dynamo.Orleans.Grains.Transfer;
 /// <see cref="KvTransportOptions.SharedMemoryDirectory"/> (tmpfs: /dev/shm) and frees the tensor; the consumer maps the
 /// file read-only, copies it into new pages and deletes it. The consumer then releases the lease (batched per handoff);
 /// should that message be lost, the producer's outbox sees the file gone at its next sweep and forgets the lease.
+/// A file is created 0600 (only this user may open it: the kernel, not a token, guards it against other users) under a
+/// name with 128 random bits (nobody can predict it to plant a file there first), and deleted on every path: by the
+/// puller, on release, at expiry, when writing it fails and when the outbox stops. Processes of the same user can open it,
+/// as they could read this process's memory anyway.
 /// </summary>
 public sealed class SharedMemoryKvTransport(KvPageOutbox outbox, IOptions<KvTransportOptions> options) : IKvTransport
 {
@@ -21,11 +26,11 @@ public sealed class SharedMemoryKvTransport(KvPageOutbox outbox, IOptions<KvTran
 
     public KvPageHandle Offer(KvPageOffer offer, KvPages pages) => outbox.Lease(offer, pages, Kind, WriteFile);
 
-    private string WriteFile(long leaseId, ReadOnlySpan<byte> bytes)
+    private string WriteFile(ReadOnlySpan<byte> bytes)
     {
-        var path = Path.Combine(_directory, $"dynamo-kv-{Environment.ProcessId}-{leaseId}.kv");
-        // CreateNew: a leftover file with this name belongs to someone else's lease; never overwrite it.
-        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+        var path = Path.Combine(_directory, $"dynamo-kv-{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}.kv");
+        // CreateNew (O_EXCL): never open a file, or follow a link, that someone else put at this name.
+        using var file = new FileStream(path, OwnerOnly());
         try
         {
             WriteMapped(file, bytes);
@@ -36,6 +41,13 @@ public sealed class SharedMemoryKvTransport(KvPageOutbox outbox, IOptions<KvTran
             File.Delete(path); // half written, and ours: nobody will pull it
             throw;
         }
+    }
+
+    private static FileStreamOptions OwnerOnly()
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.Read | FileShare.Delete };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return options;
     }
 
     public Task<KvPages> PullAsync(KvPageHandle handle, CancellationToken cancellationToken)

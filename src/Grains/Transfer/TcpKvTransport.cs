@@ -15,6 +15,7 @@ namespace Dynamo.Orleans.Grains.Transfer;
 /// the consumer pulls them from that server, receiving at most
 /// ChunkBytes per call straight into the new tensor's bytes. Connections are kept alive and pooled per endpoint,
 /// because a decode worker pulls every layer group of every sequence from the same few prefill workers.
+/// A pull presents the handle's lease token and, with a cluster secret, the proof that this process holds it.
 /// </summary>
 public sealed class TcpKvTransport : IKvTransport, IDisposable
 {
@@ -24,6 +25,7 @@ public sealed class TcpKvTransport : IKvTransport, IDisposable
     private readonly ConcurrentDictionary<string, ConcurrentBag<Socket>> _idle = new();
     private readonly KvTransportOptions _options;
     private readonly ILogger<TcpKvTransport> _logger;
+    private readonly KvPeerKey? _peerKey;
     private bool _disposed;
 
     private readonly KvPageOutbox _outbox;
@@ -35,6 +37,7 @@ public sealed class TcpKvTransport : IKvTransport, IDisposable
         _options = options.Value;
         _logger = logger;
         if (_options.ChunkBytes <= 0) throw new ArgumentOutOfRangeException(nameof(options), _options.ChunkBytes, "ChunkBytes must be positive");
+        _peerKey = KvPeerKey.From(_options);
     }
 
     public KvTransportKind Kind => KvTransportKind.Tcp;
@@ -71,7 +74,7 @@ public sealed class TcpKvTransport : IKvTransport, IDisposable
     private async Task<(KvPages? Pages, bool Stale)> PullOnAsync(Socket socket, KvPageHandle handle, bool pooled, CancellationToken ct, Action reusable)
     {
         var frame = new byte[Math.Max(PullLength, HeaderLength)];
-        WritePull(frame, handle.LeaseId);
+        WritePull(frame, handle.LeaseId, handle.LeaseExpiresUtc.Ticks, handle.LeaseToken, _peerKey);
         try
         {
             await SendAllAsync(socket, frame.AsMemory(0, PullLength), ct);
@@ -92,8 +95,11 @@ public sealed class TcpKvTransport : IKvTransport, IDisposable
         {
             var text = new byte[checked((int)length)];
             await ReceiveExactlyAsync(socket, text, _options.ChunkBytes, ct);
-            reusable();
             var message = Encoding.UTF8.GetString(text);
+            // After Refused the server closes the connection.
+            if (status == Status.Refused)
+                throw new UnauthorizedAccessException($"KV data plane {handle.Source.DataPlaneEndpoint} refused the pull of lease {handle.LeaseId} of sequence {handle.SequenceId}: {message}");
+            reusable();
             if (status == Status.LeaseUnknown)
                 throw new KvLeaseNotFoundException(handle.LeaseId, $"KV lease {handle.LeaseId} of sequence {handle.SequenceId} (epoch {handle.Epoch}) cannot be pulled: {message}");
             throw new IOException($"KV data plane {handle.Source.DataPlaneEndpoint} failed the pull of lease {handle.LeaseId}: {message}");

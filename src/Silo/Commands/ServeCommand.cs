@@ -48,11 +48,12 @@ internal static class ServeCommand
         var clustering = new Option<string?>("--clustering") { Description = "localhost (default: silos of this machine, one primary) or redis://HOST:PORT[/DB] (membership in Redis: any hosts, no primary)" };
         var advertise = new Option<string?>("--advertise-address") { Description = "IP address other silos, clients and the KV data plane reach this process at (default: loopback; with Redis the first non-loopback IPv4)" };
         var logLevel = new Option<string?>("--log-level") { Description = "trace, debug, information, warning, error, critical or none (default: dynamo's messages, and only errors of Orleans once started)" };
+        var clusterSecret = new Option<string?>("--cluster-secret") { Description = $"secret every silo of the cluster shares (≥ {KvTransportOptions.MinimumClusterSecretLength} characters): KV data-plane pulls must prove it (default: DYNAMO_CLUSTER_SECRET; none: lease tokens only)" };
         var hostId = new Option<string?>("--host-id") { Description = "what tells hosts apart for the KV transport (shared memory only within one host id; default: the machine name)" };
 
         var command = new Command("serve", "Run a silo: all roles in one process by default.");
         model.AddTo(command);
-        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, clustering, advertise, hostId, dataPlanePort, dataPlaneAddress, transport, threshold, routerMode, overlapWeight, prefillQueueLimit, kvBlocks, kvMegabytes, maxBatchedTokens, httpPort, gatewayPorts, apiKey, logLevel })
+        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, clusterSecret, clustering, advertise, hostId, dataPlanePort, dataPlaneAddress, transport, threshold, routerMode, overlapWeight, prefillQueueLimit, kvBlocks, kvMegabytes, maxBatchedTokens, httpPort, gatewayPorts, apiKey, logLevel })
             command.Options.Add(o);
 
         command.SetAction(async (result, cancellationToken) => await CommandErrors.Run(async () =>
@@ -85,6 +86,13 @@ internal static class ServeCommand
                 "tcp" => KvTransportKind.Tcp,
                 var other => throw new ArgumentException($"--kv-transport '{other}' is not valid: expected auto, inprocess, sharedmemory or tcp"),
             };
+            // The plain DYNAMO_CLUSTER_SECRET (config key CLUSTER_SECRET) and Transport:ClusterSecret both work; the option wins.
+            // The environment keeps the secret out of `ps`, where command-line arguments are visible to every user.
+            var secret = result.GetValue(clusterSecret) is { Length: > 0 } given ? given
+                : configuration["CLUSTER_SECRET"] is { Length: > 0 } fromEnvironment ? fromEnvironment
+                : configuration[$"Transport:{nameof(KvTransportOptions.ClusterSecret)}"];
+            if (secret is { Length: > 0 } && secret.Length < KvTransportOptions.MinimumClusterSecretLength)
+                throw new ArgumentException($"--cluster-secret has {secret.Length} characters: at least {KvTransportOptions.MinimumClusterSecretLength} are needed (e.g. `openssl rand -hex 32`)");
             IPEndPoint? primaryEndpoint = result.GetValue(primary) is { } p ? NetworkEndpoint.ParseIPv4(p, "--primary") : null;
             // With Redis, Orleans clients (the gateway role, SDK users) attach to silos that are not pure workers: a client whose
             // gateway silo dies loses the calls in flight through it until they time out (30 s), and worker hosts are
@@ -140,6 +148,7 @@ internal static class ServeCommand
                     if (result.GetValue(dataPlaneAddress) is { Length: > 0 } address) kv.DataPlaneAddress = address;
                     if (cluster.HostId is { Length: > 0 } host) kv.HostId = host;
                     kv.ForceTransport = forced ?? kv.ForceTransport;
+                    kv.ClusterSecret = secret;
                 });
             });
             // After the cluster settings are checked (they are the likelier mistake), before anything loads.
@@ -154,6 +163,7 @@ internal static class ServeCommand
             var served = roles == WorkerRole.None ? "" : $"model {engine.Runtime.Name} ({engine.Runtime.Engine.TotalBlocks} KV blocks of {engine.Runtime.Engine.BlockSize} tokens), ";
             Console.WriteLine($"dynamo serve: ready ({served}roles {WorkerRoles.Format(roles)}, cluster {membership}, advertised {advertised}, silo port {result.GetValue(siloPort)}, " +
                               (clientGatewayPort == 0 ? "no client gateway" : $"gateway port {clientGatewayPort}") + $", data plane {dataPlane.Endpoint}" +
+                              (secret is { Length: > 0 } ? " (cluster secret)" : "") +
                               (http is null ? ", no HTTP API" : $", OpenAI API at {string.Join(" ", http.Addresses)}v1") + ")");
             await host.WaitForShutdownAsync(cancellationToken);
             return 0;

@@ -33,17 +33,18 @@ public sealed class KvDataPlaneTests
     }
 
     [Fact]
-    public async Task Pulling_an_unknown_lease_is_a_clear_error_and_the_connection_serves_on()
+    public async Task Pulling_a_lease_that_is_gone_is_a_clear_error_and_the_connection_serves_on()
     {
         await using var rig = Start();
+        var gone = rig.Offer(RandomPages("float32", 20, 1, 2, 16), KvTransportKind.Tcp);
+        rig.Outbox.Release(gone.LeaseId);
         var offered = RandomPages("float32", 20, 1, 2, 16);
         var expected = BytesOf(offered);
         var real = rig.Offer(offered, KvTransportKind.Tcp);
-        var unknown = real with { LeaseId = real.LeaseId + 1000 };
 
-        var error = await Assert.ThrowsAsync<KvLeaseNotFoundException>(() => rig.Tcp.PullAsync(unknown, CancellationToken.None));
-        Assert.Equal(unknown.LeaseId, error.LeaseId);
-        Assert.Contains(unknown.LeaseId.ToString(), error.Message);
+        var error = await Assert.ThrowsAsync<KvLeaseNotFoundException>(() => rig.Tcp.PullAsync(gone, CancellationToken.None));
+        Assert.Equal(gone.LeaseId, error.LeaseId);
+        Assert.Contains(gone.LeaseId.ToString(), error.Message);
         Assert.Contains("expired", error.Message);
 
         using var pulled = await rig.Tcp.PullAsync(real, CancellationToken.None);
@@ -97,10 +98,7 @@ public sealed class KvDataPlaneTests
         using (var raw = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
         {
             await raw.ConnectAsync(IPEndPoint.Parse(rig.DataPlane.Endpoint));
-            var pull = new byte[12];
-            BitConverter.TryWriteBytes(pull, 0x3150564Bu);
-            BitConverter.TryWriteBytes(pull.AsSpan(4), handle.LeaseId);
-            await raw.SendAsync(pull);
+            await raw.SendAsync(RawDataPlaneClient.Pull(handle));
             var some = new byte[9 + 1000];
             int got = 0;
             while (got < some.Length) got += await raw.ReceiveAsync(some.AsMemory(got));

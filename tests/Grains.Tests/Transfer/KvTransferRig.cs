@@ -13,12 +13,12 @@ namespace Dynamo.Orleans.Grains.Tests.Transfer;
 /// </summary>
 internal sealed class KvTransferRig : IAsyncDisposable
 {
-    private KvTransferRig(KvTransportOptions options)
+    private KvTransferRig(KvTransportOptions options, TimeProvider? time)
     {
         Options = options;
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
         DataPlane = new KvDataPlaneServer(wrapped, NullLogger<KvDataPlaneServer>.Instance);
-        Outbox = new KvPageOutbox(DataPlane.Listen(), wrapped, NullLogger<KvPageOutbox>.Instance);
+        Outbox = new KvPageOutbox(DataPlane.Listen(), wrapped, NullLogger<KvPageOutbox>.Instance, time);
         DataPlane.Start(Outbox);
         InProcess = new InProcessKvTransport(Outbox);
         SharedMemory = new SharedMemoryKvTransport(Outbox, wrapped);
@@ -34,13 +34,14 @@ internal sealed class KvTransferRig : IAsyncDisposable
     public TcpKvTransport Tcp { get; }
     public KvTransportSelector Selector { get; }
 
-    public static KvTransferRig Start(Action<KvTransportOptions>? configure = null)
+    /// <param name="time">The outbox's clock: what lease expiry and the data plane's expiry check read.</param>
+    public static KvTransferRig Start(Action<KvTransportOptions>? configure = null, TimeProvider? time = null)
     {
         var options = new KvTransportOptions();
         options.SharedMemoryDirectory = Path.Combine(options.SharedMemoryDirectory, $"dynamo-kv-tests-{Guid.NewGuid():N}");
         Directory.CreateDirectory(options.SharedMemoryDirectory);
         configure?.Invoke(options);
-        return new KvTransferRig(options);
+        return new KvTransferRig(options, time);
     }
 
     public KvPageHandle Offer(KvPages pages, KvTransportKind transport, string sequenceId = "seq-1") =>

@@ -33,4 +33,9 @@ public sealed record KvPageHandle
     [Id(17)] public required string WorkerId { get; init; }
     /// <summary>When the handle went onto the stream (to measure the stream's delivery latency).</summary>
     [Id(18)] public DateTime PublishedUtc { get; init; }
+    /// <summary>
+    /// The producer's HMAC-SHA256 over (lease id, <see cref="LeaseExpiresUtc"/>) under a key only the producing process
+    /// holds: a TCP pull must present it, so knowing a lease id (or guessing one) is not enough to read the pages.
+    /// </summary>
+    [Id(19)] public byte[]? LeaseToken { get; init; }
 }
