@@ -55,6 +55,8 @@ public static class FabricSiloBuilderExtensions
         services.AddSingleton<WorkerEngine>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<WorkerEngine>());
         services.AddHostedService<WorkerDrain>();
+        services.AddSingleton<SequenceOwnerWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<SequenceOwnerWatch>());
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<WorkerPools>();
         services.AddSingleton<KvIndex>();

@@ -24,7 +24,7 @@ namespace Dynamo.Orleans.Grains.Sequences;
 /// </summary>
 [Reentrant, SequencePlacement, CollectionAgeLimit(Minutes = 2)]
 public sealed class SequenceGrain(
-    ModelCatalog model, WorkerRouter router, IOptions<FabricOptions> options, ILogger<SequenceGrain> logger) : Grain, ISequenceGrain
+    ModelCatalog model, WorkerRouter router, ILocalSiloDetails silo, IOptions<FabricOptions> options, ILogger<SequenceGrain> logger) : Grain, ISequenceGrain
 {
     private SequenceStatus _status = null!;
     private CancellationTokenSource? _cancel;
@@ -194,7 +194,7 @@ public sealed class SequenceGrain(
         }
         var handoffClock = Stopwatch.StartNew();
         bool firstDecoded = false;
-        await foreach (var token in decode.Decode(new DecodeRequest(_status.SequenceId, currentEpoch, tokens, request.Prompt.Count, request.Sampling, fromHandoff), cancellationToken))
+        await foreach (var token in decode.Decode(new DecodeRequest(_status.SequenceId, currentEpoch, tokens, request.Prompt.Count, request.Sampling, fromHandoff, silo.SiloAddress), cancellationToken))
         {
             // The engine's own count of prompt tokens its prefix cache gave (usage.prompt_tokens_details.cached_tokens).
             if (!_decodeStarted && delivered.Count == 0 && token.CachedPromptTokens is { } cached) _status = _status with { CachedPromptTokens = cached };
@@ -216,7 +216,7 @@ public sealed class SequenceGrain(
         PrefillResult result;
         try
         {
-            result = await prefill.Prefill(new PrefillRequest(_status.SequenceId, currentEpoch, request.Prompt, request.Sampling, target), cancellationToken);
+            result = await prefill.Prefill(new PrefillRequest(_status.SequenceId, currentEpoch, request.Prompt, request.Sampling, target, silo.SiloAddress), cancellationToken);
         }
         catch
         {

@@ -21,7 +21,7 @@ namespace Dynamo.Orleans.Grains.Workers;
 /// </summary>
 [DecodePool, Reentrant]
 public sealed class DecodeWorkerGrain(
-    WorkerEngine engine, KvPageOutbox outbox, KvTransportSelector transports, IOptions<FabricOptions> options,
+    WorkerEngine engine, KvPageOutbox outbox, KvTransportSelector transports, SequenceOwnerWatch owners, IOptions<FabricOptions> options,
     ILogger<DecodeWorkerGrain> logger) : Grain, IDecodeWorkerGrain
 {
     private sealed class Handoff(int epoch, KvImportReservation reservation)
@@ -127,6 +127,8 @@ public sealed class DecodeWorkerGrain(
     public async IAsyncEnumerable<WorkerToken> Decode(DecodeRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var runtime = engine.Runtime;
+        using var callerGone = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, owners.For(request.Owner));
+        cancellationToken = callerGone.Token;
         var continuation = new SequenceContinuation(request.Tokens, request.PromptLength, request.Sampling.ToSamplingParams());
         SequenceHandle sequence;
         if (request.FromHandoff) sequence = await CommitHandoff(request, continuation, cancellationToken);

@@ -20,12 +20,14 @@ namespace Dynamo.Orleans.Grains.Workers;
 /// </summary>
 [PrefillPool, Reentrant]
 public sealed class PrefillWorkerGrain(
-    WorkerEngine engine, KvPageOutbox outbox, KvTransportSelector transports, IOptions<FabricOptions> options,
+    WorkerEngine engine, KvPageOutbox outbox, KvTransportSelector transports, SequenceOwnerWatch owners, IOptions<FabricOptions> options,
     ILogger<PrefillWorkerGrain> logger) : Grain, IPrefillWorkerGrain
 {
     public async Task<PrefillResult> Prefill(PrefillRequest request, CancellationToken cancellationToken = default)
     {
         if (engine.Draining) throw new WorkerPoolException($"prefill worker {this.GetPrimaryKeyString()} is shutting down");
+        using var callerGone = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, owners.For(request.Owner));
+        cancellationToken = callerGone.Token;
         var runtime = engine.Runtime;
         int layers = runtime.Config.NumHiddenLayers;
         int groupSize = options.Value.ResolveLayerGroupSize(layers);

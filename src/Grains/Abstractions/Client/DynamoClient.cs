@@ -18,24 +18,34 @@ public sealed class DynamoClient(IGrainFactory grains)
     /// </summary>
     public static readonly TimeSpan StartRetryWindow = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a running request may stay silent before the client checks that the activation serving it still lives.
+    /// A call to a silo that died is answered only by Orleans' response timeout (30 s); the check tells sooner.
+    /// </summary>
+    public static readonly TimeSpan OwnerCheckInterval = TimeSpan.FromSeconds(2);
+
     public async IAsyncEnumerable<CompletionChunk> GenerateAsync(GenerateRequest request, string? requestId = null,
                                                                  [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var sequence = grains.GetGrain<ISequenceGrain>(requestId ?? NewRequestId());
+        var id = requestId ?? NewRequestId();
+        var sequence = grains.GetGrain<ISequenceGrain>(id);
         var retryUntil = DateTime.UtcNow + StartRetryWindow;
         var backoff = TimeSpan.FromMilliseconds(100);
         while (true)
         {
             bool delivered = false;
-            await using (var chunks = sequence.Generate(request, cancellationToken).WithCancellation(cancellationToken).GetAsyncEnumerator())
+            var chunks = sequence.Generate(request, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            bool abandoned = false;
+            try
             {
                 while (true)
                 {
-                    var (moved, failure) = await TryMoveNextAsync(chunks, cancellationToken);
+                    var (moved, failure, lost) = await TryMoveNextAsync(chunks, sequence, id, delivered, cancellationToken);
+                    abandoned = lost;
                     if (failure is not null)
                     {
                         // Once a chunk went out, a retry would repeat it: the failure is the caller's to see (and retry).
-                        if (delivered || DateTime.UtcNow >= retryUntil) ExceptionDispatchInfo.Throw(failure);
+                        if (delivered || lost || DateTime.UtcNow >= retryUntil) ExceptionDispatchInfo.Throw(failure);
                         break;
                     }
                     if (!moved) yield break;
@@ -43,23 +53,55 @@ public sealed class DynamoClient(IGrainFactory grains)
                     yield return chunks.Current;
                 }
             }
+            finally
+            {
+                // A call still waiting on a dead silo would hold the disposal for the response timeout: let it go.
+                if (abandoned) _ = chunks.DisposeAsync().AsTask().ContinueWith(t => t.Exception, TaskScheduler.Default);
+                else await chunks.DisposeAsync();
+            }
             await Task.Delay(backoff, cancellationToken);
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
         }
     }
 
-    /// <summary>The next chunk, or the failure to retry: a message the cluster could not deliver, or a call Orleans cancelled.</summary>
-    private static async Task<(bool Moved, Exception? Failure)> TryMoveNextAsync(ConfiguredCancelableAsyncEnumerable<CompletionChunk>.Enumerator chunks,
-                                                                                 CancellationToken cancellationToken)
+    /// <summary>
+    /// The next chunk; or the failure to retry (a message the cluster could not deliver, a call Orleans cancelled); or,
+    /// once output flows, a <see cref="SequenceLostException"/> when a check finds the request's activation gone.
+    /// </summary>
+    private static async Task<(bool Moved, Exception? Failure, bool Lost)> TryMoveNextAsync(
+        IAsyncEnumerator<CompletionChunk> chunks, ISequenceGrain sequence, string id, bool delivered,
+        CancellationToken cancellationToken)
     {
         try
         {
-            return (await chunks.MoveNextAsync(), null);
+            var next = chunks.MoveNextAsync().AsTask();
+            while (delivered && await Task.WhenAny(next, Task.Delay(OwnerCheckInterval, cancellationToken)) != next)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (await ActivationGoneAsync(sequence)) return (false, new SequenceLostException(id), true);
+            }
+            return (await next, null, false);
         }
         catch (Exception e) when (e is OrleansMessageRejectionException or SiloUnavailableException
                                   || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            return (false, e);
+            return (false, e, false);
+        }
+    }
+
+    /// <summary>
+    /// True when the request's sequence grain answers as a fresh, idle activation: the one that was running the request
+    /// died with its silo (membership declared it dead, so Orleans activated the grain anew elsewhere).
+    /// </summary>
+    private static async Task<bool> ActivationGoneAsync(ISequenceGrain sequence)
+    {
+        try
+        {
+            return (await sequence.GetStatus().WaitAsync(OwnerCheckInterval)).State == SequenceState.Idle;
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansMessageRejectionException or SiloUnavailableException)
+        {
+            return false; // not declared dead yet, or unreachable for now: look again later
         }
     }
 

@@ -1,5 +1,6 @@
 using Dynamo.Orleans.Transfer;
 using Orleans.Concurrency;
+using Orleans.Runtime;
 
 namespace Dynamo.Orleans.Workers;
 
@@ -38,7 +39,9 @@ public sealed record PrefillRequest(
     [property: Id(2)] IReadOnlyList<int> PromptTokenIds,
     [property: Id(3)] WorkerSampling Sampling,
     /// <summary>Where the decode worker is: the prefill worker picks the transport by comparing it with itself.</summary>
-    [property: Id(4)] KvPageLocation Target);
+    [property: Id(4)] KvPageLocation Target,
+    /// <summary>The silo of the sequence grain that asked: its death cancels the prefill.</summary>
+    [property: Id(5)] SiloAddress? Owner = null);
 
 [GenerateSerializer, Immutable]
 public sealed record PrefillResult(
@@ -65,7 +68,9 @@ public sealed record DecodeRequest(
     [property: Id(3)] int PromptLength,
     [property: Id(4)] WorkerSampling Sampling,
     /// <summary>True: continue from KV handed over by <see cref="IDecodeWorkerGrain.PrepareHandoff"/>; false: prefill here.</summary>
-    [property: Id(5)] bool FromHandoff);
+    [property: Id(5)] bool FromHandoff,
+    /// <summary>The silo of the sequence grain that asked: its death cancels the sequence here and frees its blocks.</summary>
+    [property: Id(6)] SiloAddress? Owner = null);
 
 /// <summary>A worker's state as the router sees it.</summary>
 [GenerateSerializer, Immutable]
