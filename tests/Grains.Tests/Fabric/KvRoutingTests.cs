@@ -111,8 +111,10 @@ public sealed class KvRoutingTests : IAsyncLifetime
         var other = _cluster!.Silos.Where(s => s.Name != "Silo_0").Select(s => WorkerKeys.For(s.SiloAddress, "cpu")).Single(k => k != holder);
         await WaitIndexedAsync(prompt, holder, 4);
 
-        // Events were lost: the index believes the other worker holds the whole prompt, which it never computed.
+        // Events were lost: the index believes the other worker holds the whole prompt, which it never computed, and
+        // that the holder evicted it (were both said to hold it, the choice would come down to a tie).
         var index = FrontIndex;
+        index.Load(holder, new KvCacheDump(index.LastEventId(holder) ?? 0, BlockSize, 256, []));
         var chain = BlockHash.Chain(prompt, prompt.Length - 1, BlockSize);
         var lie = chain.Select((h, i) => new KvCacheEvent(KvCacheEventKind.Stored, h, i == 0 ? BlockHash.Root : chain[i - 1], BlockSize)).ToArray();
         index.Load(other, new KvCacheDump(index.LastEventId(other) ?? 0, BlockSize, 256, lie));
