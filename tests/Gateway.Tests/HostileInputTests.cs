@@ -26,9 +26,11 @@ public sealed class HostileInputTests(GatewayClusterFixture fixture)
         new JsonArray(new JsonObject { ["type"] = "image_url" }), new JsonObject { ["include_usage"] = "yes" }, new JsonObject { ["a"] = 1 },
     ];
 
+    // Both token limits: a chat request with neither may fill the context window (OpenAI's default), and one mutation
+    // removes or spoils only one of them, so every request stays short.
     private static JsonObject ValidChat() => new()
     {
-        ["model"] = "MODEL", ["max_tokens"] = 2, ["temperature"] = 0,
+        ["model"] = "MODEL", ["max_tokens"] = 2, ["max_completion_tokens"] = 2, ["temperature"] = 0,
         ["messages"] = new JsonArray(new JsonObject { ["role"] = "system", ["content"] = "Be brief." },
                                      new JsonObject { ["role"] = "user", ["content"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = "Hi" }) }),
         ["stop"] = new JsonArray("\n"), ["logprobs"] = true, ["top_logprobs"] = 1, ["seed"] = 3, ["stream"] = false,
