@@ -55,6 +55,7 @@ public sealed class PrefillFailureTests : IDisposable
         var expected = new List<int[]>();
         foreach (var p in prompts) expected.Add((await runtime.Engine.GenerateAsync(p, SamplingParams.Greedy(8))).Tokens.Select(t => t.TokenId).ToArray());
 
+        int tookPart = 0; // requests the prefill host served, or failed, before it died
         foreach (var killAfter in new[] { 30, 250, 700 })
         {
             var prefill = await processes.StartAsync(_root, [.. common, "--role", "prefill", "--silo-port", $"{ClusterProcesses.FreePort()}",
@@ -88,7 +89,7 @@ public sealed class PrefillFailureTests : IDisposable
                 Assert.True(expected[i].AsEnumerable().SequenceEqual(results[i].Tokens),
                     $"kill after {killAfter} ms: request {i} ({results[i].Status}) gave {string.Join(',', results[i].Tokens)}, the engine alone {string.Join(',', expected[i])}");
             }
-            Assert.Contains(results, r => r.Status!.Disaggregated || r.Status.Reroutes > 0); // the prefill host took part before it died
+            tookPart += results.Count(r => r.Status!.Disaggregated || r.Status.Reroutes > 0);
 
             // Handoffs abandoned by the failed prefills release their reservations: the decode worker holds what it held before.
             await FabricWaits.WorkersAsync(fabric, prefill: 0, decode: 1, processes.Logs);
@@ -100,6 +101,9 @@ public sealed class PrefillFailureTests : IDisposable
                 await Task.Delay(100);
             }
         }
+        // An early kill may land before any request reaches the prefill host (routing already sees it silent); the
+        // later ones land among handoffs.
+        Assert.True(tookPart > 0, "no request ever reached the prefill host: the kills tested nothing");
         await host.StopAsync();
     }
 
