@@ -101,7 +101,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("--router-mode", "fastest", "router mode 'fastest' is not valid: expected kv, least-loaded, round-robin or random")]
     [InlineData("--kv-overlap-weight", "-1", "--kv-overlap-weight -1 is not valid")]
     [InlineData("--prefill-queue-limit", "-5", "--prefill-queue-limit -5 is not valid")]
-    public async Task An_invalid_routing_option_is_refused_before_anything_starts(string option, string value, string message)
+    [InlineData("--engine-nice", "20", "--engine-nice 20 is not valid: expected 0 (off) to 19")]
+    public async Task An_invalid_serve_option_is_refused_before_anything_starts(string option, string value, string message)
     {
         var (code, _, stderr) = await DynamoProcess.RunAsync(_root, "serve", "--model", _model, "--http-port", "0", option, value);
         Assert.NotEqual(0, code);

@@ -19,11 +19,11 @@ public sealed record DeploymentPlan(string Name, string Description, int HttpPor
 
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}/");
 
-    /// <summary><c>dynamo serve</c> with its defaults (every role, engine threads = cores − 1, in-process KV hand-over) but the benchmark model.</summary>
+    /// <summary><c>dynamo serve</c> with its defaults (every role, engine threads = every core, libtorch's workers at nice 10, in-process KV hand-over) but the benchmark model.</summary>
     public static DeploymentPlan AllInOne(ServeSettings s)
     {
         var ports = FreePorts.Take(3);
-        return new("all-in-one", "one `dynamo serve` process, every role, default engine threads (cores − 1)", ports[2], Environment.ProcessorCount,
+        return new("all-in-one", "one `dynamo serve` process, every role, default engine threads (every core, libtorch's workers niced by 10)", ports[2], Environment.ProcessorCount,
             [new("all-in-one", [.. s.ModelArguments, .. Ports(ports[0], ports[1]), s.HttpPortOption, Text(ports[2])], null)], 1, 1);
     }
 

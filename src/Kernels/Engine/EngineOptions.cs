@@ -25,6 +25,12 @@ public sealed class EngineOptions
     public bool EnablePrefixCaching { get; set; } = true;
     /// <summary>Intra-op threads of the engine's compute. Null: all cores.</summary>
     public int? Threads { get; set; }
+    /// <summary>
+    /// How many nice levels libtorch's worker threads run below the rest of the process (the engine thread itself
+    /// keeps its priority), so that Orleans and the HTTP API get a core the moment they need one even when the engine
+    /// uses every core (Linux; 0: off; capped at nice 19). See <see cref="EngineThreadPriority"/>.
+    /// </summary>
+    public int ThreadNice { get; set; } = 10;
 
     /// <summary>The context window: <see cref="MaxModelLen"/>, else the model's max_position_embeddings capped at 8192.</summary>
     public int ResolveMaxModelLen(Checkpoints.ModelConfig config) => MaxModelLen ?? Math.Min(config.MaxPositionEmbeddings, 8192);
@@ -38,5 +44,7 @@ public sealed class EngineOptions
         if (KvCacheBlocks is < 1) throw new ArgumentException($"KvCacheBlocks must be at least 1, got {KvCacheBlocks}");
         if (KvCacheBlocks is null && KvCacheBytes < 1) throw new ArgumentException($"KvCacheBytes must be positive, got {KvCacheBytes}");
         if (Threads is < 1) throw new ArgumentException($"Threads must be at least 1, got {Threads}");
+        if (ThreadNice is < 0 or > EngineThreadPriority.MaxNice)
+            throw new ArgumentException($"ThreadNice must be between 0 (off) and {EngineThreadPriority.MaxNice}, got {ThreadNice}");
     }
 }

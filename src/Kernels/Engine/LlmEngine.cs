@@ -28,6 +28,10 @@ public sealed class LlmEngine : IDisposable
     private readonly KvEventLog _events = new();
     private readonly Thread _thread;
     private readonly int _threads;
+    private readonly int _threadNice;
+    private int _threadCountAtLastLook = -1; // engine thread only
+    /// <summary>The engine thread's name; libtorch's workers carry it too (a Linux thread starts with its creator's name).</summary>
+    public const string ThreadName = "dynamo-engine";
     private volatile bool _stopping;
     private long _nextId;
     // Sequences submitted but not yet taken in by the engine thread (it takes them between steps, and a prefill step
@@ -57,8 +61,10 @@ public sealed class LlmEngine : IDisposable
         _pool = new BlockPool(_cache.Blocks, BlockSize) { RecordEvents = options.EnablePrefixCaching };
         _scheduler = new Scheduler(_pool, options.MaxNumSeqs, options.MaxBatchedTokens, options.EnablePrefixCaching);
         _threads = options.Threads ?? Environment.ProcessorCount;
+        _threadNice = options.ThreadNice;
         _stats = Snapshot();
-        _thread = new Thread(Run) { IsBackground = true, Name = "dynamo-engine" };
+        // Named by Run itself, once it is registered as an engine thread (EngineThreadPriority goes by names).
+        _thread = new Thread(Run) { IsBackground = true };
         _thread.Start();
     }
 
@@ -260,8 +266,50 @@ public sealed class LlmEngine : IDisposable
 
     private void Run()
     {
-        torch.set_num_threads(_threads);
-        using var inference = torch.inference_mode();
+        int osThread = EngineThreadPriority.RegisterEngineThread();
+        try
+        {
+            Thread.CurrentThread.Name = ThreadName; // libtorch's workers, started from this thread, take this name too
+            torch.set_num_threads(_threads);
+            using var inference = torch.inference_mode();
+            StartWorkers();
+            Loop();
+        }
+        finally
+        {
+            EngineThreadPriority.UnregisterEngineThread(osThread);
+        }
+    }
+
+    /// <summary>
+    /// Has libtorch start the workers it will use for this thread now (its OpenMP team appears on the first parallel op),
+    /// then lowers their priority: the engine computes on all its threads while whatever else runs in the process gets a
+    /// core the moment it needs one. This thread keeps its own priority (EngineThreadPriority says why).
+    /// </summary>
+    private void StartWorkers()
+    {
+        using (NewDisposeScope())
+            torch.ones(_threads * 65536L).add_(1); // 2 chunks of libtorch's parallel grain (32,768) per thread
+        LowerNewWorkers();
+    }
+
+    /// <summary>
+    /// Lowers libtorch's workers whenever the process has a different number of threads than at the last look: a kernel
+    /// (MKL's, oneDNN's) or a larger parallel op may start workers after <see cref="StartWorkers"/> (a test run once
+    /// found workers that the first look had missed). Counting threads is one small read per step; the full look reads
+    /// every thread's name.
+    /// </summary>
+    private void LowerNewWorkers()
+    {
+        if (_threadNice == 0) return;
+        int count = EngineThreadPriority.ProcessThreadCount();
+        if (count == _threadCountAtLastLook) return;
+        EngineThreadPriority.LowerWorkersOfCurrentThread(_threadNice);
+        _threadCountAtLastLook = count;
+    }
+
+    private void Loop()
+    {
         while (!_stopping)
         {
             while (_commands.TryDequeue(out var command)) command();
@@ -288,6 +336,7 @@ public sealed class LlmEngine : IDisposable
             }
             PublishCacheEvents();
             _stats = Snapshot();
+            LowerNewWorkers();
         }
         // Shutdown: every sequence still here ends, so no caller waits forever.
         foreach (var s in _live.Values.ToList()) End(s, FinishReason.Cancelled);

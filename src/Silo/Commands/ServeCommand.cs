@@ -41,6 +41,7 @@ internal static class ServeCommand
         var prefillQueueLimit = new Option<long?>("--prefill-queue-limit") { Description = "prompt tokens queued on a prefill worker above which it counts as busy; all busy: prefill on the decode worker (default 8192)" };
         var kvBlocks = new Option<int?>("--kv-blocks") { Description = "KV cache size in blocks (default: from --kv-cache-mb)" };
         var maxBatchedTokens = new Option<int?>("--max-batched-tokens") { Description = "token budget of one engine step (prefill chunk size; default 512)" };
+        var engineNice = new Option<int?>("--engine-nice") { Description = "nice levels libtorch's compute workers run below Orleans and the HTTP API, 0 to 19 (Linux; 0: off; default 10)" };
         var kvMegabytes = new Option<int?>("--kv-cache-mb") { Description = "KV cache memory budget in MiB (default 512)" };
         var httpPort = new Option<int?>("--http-port") { Description = $"OpenAI-compatible API on 127.0.0.1 (default {HttpGatewayHosting.DefaultPort}, none on a silo joining with --primary; 0: no HTTP)" };
         var gatewayPorts = new Option<string?>("--gateway-ports") { Description = "with --role gateway: comma-separated client gateway ports of silos on this host (default 30000)" };
@@ -53,7 +54,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run a silo: all roles in one process by default.");
         model.AddTo(command);
-        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, clusterSecret, clustering, advertise, hostId, dataPlanePort, dataPlaneAddress, transport, threshold, routerMode, overlapWeight, prefillQueueLimit, kvBlocks, kvMegabytes, maxBatchedTokens, httpPort, gatewayPorts, apiKey, logLevel })
+        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, clusterSecret, clustering, advertise, hostId, dataPlanePort, dataPlaneAddress, transport, threshold, routerMode, overlapWeight, prefillQueueLimit, kvBlocks, kvMegabytes, maxBatchedTokens, engineNice, httpPort, gatewayPorts, apiKey, logLevel })
             command.Options.Add(o);
 
         command.SetAction(async (result, cancellationToken) => await CommandErrors.Run(async () =>
@@ -78,6 +79,8 @@ internal static class ServeCommand
                 throw new ArgumentException($"--kv-overlap-weight {weight} is not valid: expected a number ≥ 0");
             if (result.GetValue(prefillQueueLimit) is < 0)
                 throw new ArgumentException($"--prefill-queue-limit {result.GetValue(prefillQueueLimit)} is not valid: expected a token count ≥ 0");
+            if (result.GetValue(engineNice) is < 0 or > 19)
+                throw new ArgumentException($"--engine-nice {result.GetValue(engineNice)} is not valid: expected 0 (off) to 19");
             KvTransportKind? forced = result.GetValue(transport)!.ToLowerInvariant() switch
             {
                 "auto" => null,
@@ -129,9 +132,10 @@ internal static class ServeCommand
                     fabric.Engine.Model = engine.Model ?? fabric.Engine.Model;
                     fabric.Engine.Device = engine.Device;
                     fabric.Engine.DType = engine.DType;
-                    // All cores but one by default: Orleans' messaging and membership (and the HTTP gateway) need a core, and a
-                    // silo whose engine took every core missed its liveness deadlines under load (docs/BENCH.md).
-                    fabric.Engine.Threads = engine.Threads ?? fabric.Engine.Threads ?? Math.Max(1, Environment.ProcessorCount - 1);
+                    // Every core by default (null): libtorch's workers run niced (ThreadNice), so Orleans' messaging and
+                    // membership and the HTTP API still get a core the moment they need one (docs/ARCHITECTURE.md, "Engine threads").
+                    fabric.Engine.Threads = engine.Threads ?? fabric.Engine.Threads;
+                    if (result.GetValue(engineNice) is { } nice) fabric.Engine.ThreadNice = nice;
                     if (result.GetValue(kvBlocks) is { } blocks) fabric.Engine.KvCacheBlocks = blocks;
                     if (result.GetValue(kvMegabytes) is { } mb) fabric.Engine.KvCacheBytes = mb * 1024L * 1024;
                     if (result.GetValue(threshold) is { } t) fabric.DisaggregationThreshold = t;
