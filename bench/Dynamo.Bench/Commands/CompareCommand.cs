@@ -20,7 +20,7 @@ internal static class CompareCommand
         var deployments = new Option<string>("--deployments")
         {
             Description = "comma list of aggregated, aggregated@chunkN (every worker gets --max-batched-tokens N, N >= 64), disaggregated (dynamo's default threshold), " +
-                          "disaggregated@THRESHOLD (prompts shorter than THRESHOLD prefill on the decode worker), all-in-one",
+                          "disaggregated@THRESHOLD (prompts shorter than THRESHOLD prefill on the decode worker), all-in-one, all-in-one@reserved-core (the old default: every core but one, no nice)",
             DefaultValueFactory = _ => "aggregated,disaggregated,all-in-one",
         };
         var command = new Command(name, description);

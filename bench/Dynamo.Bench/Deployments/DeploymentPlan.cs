@@ -83,7 +83,7 @@ public sealed record DeploymentPlan(string Name, string Description, int HttpPor
 
     /// <summary>
     /// A <c>--deployments</c> entry: <c>aggregated</c>, <c>aggregated@chunkN</c>, <c>disaggregated</c> (dynamo's default
-    /// threshold), <c>disaggregated@N</c> or <c>all-in-one</c>.
+    /// threshold), <c>disaggregated@N</c>, <c>all-in-one</c> or <c>all-in-one@reserved-core</c>.
     /// </summary>
     public static DeploymentPlan Parse(string text, ServeSettings s)
     {
@@ -93,9 +93,10 @@ public sealed record DeploymentPlan(string Name, string Description, int HttpPor
             "aggregated" => Aggregated(s),
             "disaggregated" => Disaggregated(s),
             "all-in-one" => AllInOne(s),
+            "all-in-one@reserved-core" => AllInOneReservedCore(s),
             _ when text.StartsWith(ChunkPrefix, StringComparison.Ordinal) && Number(text[ChunkPrefix.Length..]) is { } n => Aggregated(s, n),
             _ when text.StartsWith(DisaggregatedPrefix, StringComparison.Ordinal) && Number(text[DisaggregatedPrefix.Length..]) is { } t => Disaggregated(s, t),
-            _ => throw new ArgumentException($"--deployments: '{text}' is not aggregated, aggregated@chunkN, disaggregated, disaggregated@N or all-in-one"),
+            _ => throw new ArgumentException($"--deployments: '{text}' is not aggregated, aggregated@chunkN, disaggregated, disaggregated@N, all-in-one or all-in-one@reserved-core"),
         };
 
         static int? Number(string digits) =>

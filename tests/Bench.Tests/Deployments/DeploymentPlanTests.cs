@@ -101,8 +101,20 @@ public sealed class DeploymentPlanTests
     [InlineData("disaggregated", "disaggregated")]
     [InlineData("disaggregated@32", "disaggregated-t32")]
     [InlineData("all-in-one", "all-in-one")]
+    [InlineData("all-in-one@reserved-core", "all-in-one-reserved-core")]
     public void Deployment_names_parse_to_their_plans(string text, string name) =>
         Assert.Equal(name, DeploymentPlan.Parse(text, Settings).Name);
+
+    [Fact]
+    public void The_reserved_core_all_in_one_is_the_old_default_and_the_plain_one_takes_the_servers_defaults()
+    {
+        var old = DeploymentPlan.Parse("all-in-one@reserved-core", Settings).Processes.Single().Arguments;
+        Assert.Equal($"{Math.Max(1, Environment.ProcessorCount - 1)}", After(old, "--threads"));
+        Assert.Equal("0", After(old, "--engine-nice"));
+        var plain = DeploymentPlan.Parse("all-in-one", Settings).Processes.Single().Arguments;
+        Assert.DoesNotContain("--threads", plain);
+        Assert.DoesNotContain("--engine-nice", plain);
+    }
 
     [Fact]
     public void Disaggregated_means_dynamos_default_threshold_and_at_32_the_old_one()
