@@ -28,6 +28,19 @@ public sealed record DeploymentPlan(string Name, string Description, int HttpPor
     }
 
     /// <summary>
+    /// The all-in-one server as it was before 2026-12: engine threads = every core but one, kept for Orleans and the
+    /// gateway, and no nice; to measure the change beside <see cref="AllInOne"/>.
+    /// </summary>
+    public static DeploymentPlan AllInOneReservedCore(ServeSettings s)
+    {
+        var ports = FreePorts.Take(3);
+        int threads = Math.Max(1, Environment.ProcessorCount - 1);
+        return new("all-in-one-reserved-core", $"one `dynamo serve` process, every role, `--threads {threads} --engine-nice 0` (one core left to Orleans, the default before 2026-12)",
+            ports[2], Environment.ProcessorCount,
+            [new("all-in-one", [.. s.ModelArguments, .. Ports(ports[0], ports[1]), s.HttpPortOption, Text(ports[2]), "--threads", Text(threads), "--engine-nice", "0"], null)], 1, 1);
+    }
+
+    /// <summary>
     /// Two workers that each prefill and decode, one core each, behind a primary that only routes and serves HTTP. With
     /// <paramref name="maxBatchedTokens"/> every worker gets <c>--max-batched-tokens N</c> (a smaller step budget: a long
     /// prompt's prefill is cut into shorter chunks, so each stall of the decode batch sharing its step is shorter) and the
