@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Dynamo.Orleans.Kernels.Engine;
+using Dynamo.Orleans.Kernels.Runtime;
 
 namespace Dynamo.Orleans.Silo.Commands;
 
@@ -10,6 +11,7 @@ internal sealed class ModelOptions
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
     public Option<string> DType { get; } = new("--dtype") { Description = "auto, bfloat16 or float32", DefaultValueFactory = _ => "auto" };
     public Option<int?> Threads { get; } = new("--threads") { Description = "compute threads (default: all cores)" };
+    public Option<string?> LibTorch { get; } = new("--libtorch") { Description = $"load libtorch from this folder (e.g. PyTorch's torch/lib, with CUDA) instead of the packaged CPU build (default: {LibTorchLocation.EnvironmentVariable})" };
 
     public void AddTo(Command command)
     {
@@ -17,9 +19,17 @@ internal sealed class ModelOptions
         command.Options.Add(Device);
         command.Options.Add(DType);
         command.Options.Add(Threads);
+        command.Options.Add(LibTorch);
     }
 
-    public EngineOptions Read(ParseResult result) => new()
+    /// <summary>The engine options; loads libtorch from <c>--libtorch</c> (or the environment) first, before any torch call.</summary>
+    public EngineOptions Read(ParseResult result)
+    {
+        LibTorchLocation.Use(result.GetValue(LibTorch));
+        return ReadOptions(result);
+    }
+
+    private EngineOptions ReadOptions(ParseResult result) => new()
     {
         Model = result.GetValue(Model),
         Device = result.GetValue(Device)!,
