@@ -19,16 +19,23 @@ public sealed class SequencePlacementAttribute() : PlacementAttribute(new Sequen
 
 public sealed class SequencePlacementDirector(ISiloMetadataCache metadata) : IPlacementDirector
 {
-    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    /// <summary>How long a placement waits for the roles of silos that just joined.</summary>
+    private static readonly TimeSpan MetadataWait = TimeSpan.FromSeconds(5);
+
+    public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var compatible = context.GetCompatibleSilos(target);
-        // Only a silo that has said it has no worker role is a front end: one whose metadata has not reached this silo's
-        // cache yet (it just joined) may well be a worker, and a sequence placed there would die with it.
+        // A silo's roles reach this silo's cache a moment after membership lists it. Deciding before they arrive would
+        // take a front end for a worker: at start-up, when the stream pulling agents activate every queue grain, all of
+        // them landed on workers and stayed there. So wait (briefly) until every compatible silo has said its roles.
+        var deadline = DateTime.UtcNow + MetadataWait;
+        while (compatible.Any(s => !metadata.GetSiloMetadata(s).Metadata.ContainsKey(WorkerRoles.MetadataKey)) && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
         var frontEnds = compatible
             .Where(s => metadata.GetSiloMetadata(s).Metadata.TryGetValue(WorkerRoles.MetadataKey, out var roles) && WorkerRoles.Parse(roles) == WorkerRole.None)
             .ToArray();
         if (frontEnds.Length > 0)
-            return Task.FromResult(frontEnds.Contains(context.LocalSilo) ? context.LocalSilo : frontEnds[Random.Shared.Next(frontEnds.Length)]);
-        return Task.FromResult(compatible.Contains(context.LocalSilo) ? context.LocalSilo : compatible[Random.Shared.Next(compatible.Length)]);
+            return frontEnds.Contains(context.LocalSilo) ? context.LocalSilo : frontEnds[Random.Shared.Next(frontEnds.Length)];
+        return compatible.Contains(context.LocalSilo) ? context.LocalSilo : compatible[Random.Shared.Next(compatible.Length)];
     }
 }

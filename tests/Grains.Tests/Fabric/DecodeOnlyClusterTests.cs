@@ -60,12 +60,12 @@ public sealed class DecodeOnlyClusterTests : IAsyncLifetime
     public async Task When_the_decode_silo_dies_mid_stream_the_sequence_resumes_elsewhere_without_losing_or_repeating_a_token()
     {
         var prompt = Enumerable.Range(0, 12).Select(i => i * 31 % 50000).ToArray();
-        var expected = await EngineAlone(prompt, 40);
+        var expected = await EngineAlone(prompt, 300); // long enough that the worker cannot have generated it all before the kill
         var dynamo = _cluster.Client.Dynamo();
         var id = DynamoClient.NewRequestId();
         var tokens = new List<int>();
         string? killed = null;
-        await foreach (var chunk in dynamo.GenerateAsync(new GenerateRequest { PromptTokenIds = prompt, MaxTokens = 40, Temperature = 0, IgnoreEos = true }, id))
+        await foreach (var chunk in dynamo.GenerateAsync(new GenerateRequest { PromptTokenIds = prompt, MaxTokens = 300, Temperature = 0, IgnoreEos = true }, id))
         {
             tokens.AddRange(chunk.TokenIds);
             if (tokens.Count == 10 && killed is null)
