@@ -30,6 +30,7 @@ public sealed class LlmEngine : IDisposable
     private readonly int _threads;
     private readonly int _threadNice;
     private int _threadCountAtLastLook = -1; // engine thread only
+    private long _nextWorkerLookAt; // Environment.TickCount64; engine thread only
     /// <summary>The engine thread's name; libtorch's workers carry it too (a Linux thread starts with its creator's name).</summary>
     public const string ThreadName = "dynamo-engine";
     private volatile bool _stopping;
@@ -296,12 +297,13 @@ public sealed class LlmEngine : IDisposable
     /// <summary>
     /// Lowers libtorch's workers whenever the process has a different number of threads than at the last look: a kernel
     /// (MKL's, oneDNN's) or a larger parallel op may start workers after <see cref="StartWorkers"/> (a test run once
-    /// found workers that the first look had missed). Counting threads is one small read per step; the full look reads
-    /// every thread's name.
+    /// found workers that the first look had missed). At most once a second, not every step: counting threads is a file
+    /// read, and the full look reads every thread's name.
     /// </summary>
     private void LowerNewWorkers()
     {
-        if (_threadNice == 0) return;
+        if (_threadNice == 0 || Environment.TickCount64 < _nextWorkerLookAt) return;
+        _nextWorkerLookAt = Environment.TickCount64 + 1000;
         int count = EngineThreadPriority.ProcessThreadCount();
         if (count == _threadCountAtLastLook) return;
         EngineThreadPriority.LowerWorkersOfCurrentThread(_threadNice);
