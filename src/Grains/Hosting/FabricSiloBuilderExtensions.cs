@@ -11,14 +11,14 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime;
 using Orleans.Runtime.Placement;
-using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orleans.Metadata;
 
 namespace Dynamo.Orleans.Grains.Hosting;
 
 public static class FabricSiloBuilderExtensions
 {
     /// <summary>
-    /// Makes this silo part of the serving fabric: its roles go into silo metadata (so placement and routing find its
+    /// Makes this silo part of the serving fabric: its roles go into its manifest (so placement and routing find its
     /// pools), its engine loads at start-up when it has a worker role, KV handles travel on a low-latency memory stream,
     /// and KV bytes on the transports and the data-plane listener.
     /// </summary>
@@ -31,11 +31,8 @@ public static class FabricSiloBuilderExtensions
         builder.Services.Configure<FabricOptions>(o => configure?.Invoke(o));
         builder.Services.Configure<KvTransportOptions>(o => configureTransport?.Invoke(o));
 
-        builder.UseSiloMetadata(new Dictionary<string, string>
-        {
-            [WorkerRoles.MetadataKey] = WorkerRoles.Format(fabric.Roles),
-            [WorkerPools.DeviceMetadataKey] = fabric.Engine.Device,
-        });
+        builder.Services.AddSingleton<IGrainPropertiesProvider>(new SiloRolesProperties(fabric.Roles, fabric.Engine.Device));
+        builder.Services.AddSingleton<SiloRoles>();
         // The strongly consistent directory: when a silo dies, the new owner of its directory range asks every silo for
         // its activations instead of Orleans deactivating them; with the default directory, a prefill host's death
         // deactivated the sequence grains registered in its range — running requests on healthy front ends failed.
@@ -52,6 +49,7 @@ public static class FabricSiloBuilderExtensions
         services.AddPlacementDirector<EngineSiloPlacement, WorkerPoolPlacementDirector>();
         services.AddPlacementDirector<SequencePlacement, SequencePlacementDirector>();
         services.AddSingleton<IPlacementStrategyResolver, StreamQueuePlacementResolver>();
+        services.AddHostedService<StreamQueueHoming>();
         services.AddSingleton<WorkerEngine>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<WorkerEngine>());
         services.AddHostedService<WorkerDrain>();

@@ -1,7 +1,6 @@
 using Dynamo.Orleans.Workers;
 using Orleans.Placement;
 using Orleans.Runtime;
-using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Runtime.Placement;
 
 namespace Dynamo.Orleans.Grains.Placement;
@@ -17,25 +16,29 @@ public sealed class SequencePlacement : PlacementStrategy;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
 public sealed class SequencePlacementAttribute() : PlacementAttribute(new SequencePlacement());
 
-public sealed class SequencePlacementDirector(ISiloMetadataCache metadata) : IPlacementDirector
+public sealed class SequencePlacementDirector(SiloRoles roles) : IPlacementDirector
 {
-    /// <summary>How long a placement waits for the roles of silos that just joined.</summary>
-    private static readonly TimeSpan MetadataWait = TimeSpan.FromSeconds(5);
+    /// <summary>How long a placement with no known front end waits for the manifests of silos membership already lists.</summary>
+    private static readonly TimeSpan ManifestWait = TimeSpan.FromSeconds(10);
 
     public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
-        var compatible = context.GetCompatibleSilos(target);
-        // A silo's roles reach this silo's cache a moment after membership lists it. Deciding before they arrive would
-        // take a front end for a worker: at start-up, when the stream pulling agents activate every queue grain, all of
-        // them landed on workers and stayed there. So wait (briefly) until every compatible silo has said its roles.
-        var deadline = DateTime.UtcNow + MetadataWait;
-        while (compatible.Any(s => !metadata.GetSiloMetadata(s).Metadata.ContainsKey(WorkerRoles.MetadataKey)) && DateTime.UtcNow < deadline)
+        // Every compatible silo's roles are known (they travel in the manifest that makes it compatible), but a silo that
+        // is starting may not know every silo yet: at start-up a worker's stream pulling agents activate the queue grains
+        // before the front end's manifest arrives, and they stayed on the worker. So with no front end in sight, wait
+        // (briefly) until every active member's manifest is here.
+        var deadline = DateTime.UtcNow + ManifestWait;
+        var frontEnds = FrontEnds(context.GetCompatibleSilos(target));
+        while (frontEnds.Length == 0 && !roles.KnowsEveryActiveMember() && DateTime.UtcNow < deadline)
+        {
             await Task.Delay(50);
-        var frontEnds = compatible
-            .Where(s => metadata.GetSiloMetadata(s).Metadata.TryGetValue(WorkerRoles.MetadataKey, out var roles) && WorkerRoles.Parse(roles) == WorkerRole.None)
-            .ToArray();
+            frontEnds = FrontEnds(context.GetCompatibleSilos(target));
+        }
         if (frontEnds.Length > 0)
             return frontEnds.Contains(context.LocalSilo) ? context.LocalSilo : frontEnds[Random.Shared.Next(frontEnds.Length)];
+        var compatible = context.GetCompatibleSilos(target);
         return compatible.Contains(context.LocalSilo) ? context.LocalSilo : compatible[Random.Shared.Next(compatible.Length)];
     }
+
+    private SiloAddress[] FrontEnds(SiloAddress[] compatible) => compatible.Where(s => roles.RolesOf(s) == WorkerRole.None).ToArray();
 }

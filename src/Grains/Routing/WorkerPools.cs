@@ -1,14 +1,12 @@
 using Dynamo.Orleans.Grains.Placement;
 using Dynamo.Orleans.Workers;
 using Orleans.Runtime;
-using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace Dynamo.Orleans.Grains.Routing;
 
-/// <summary>The pools as this silo sees them: active silos and their "dynamo.roles" metadata.</summary>
-public sealed class WorkerPools(IClusterMembershipService membership, ISiloMetadataCache metadata)
+/// <summary>The pools as this silo sees them: active silos and their roles (<see cref="SiloRoles"/>).</summary>
+public sealed class WorkerPools(IClusterMembershipService membership, SiloRoles roles)
 {
-    public const string DeviceMetadataKey = "dynamo.device";
 
     public IReadOnlyList<WorkerAddress> Pool(WorkerRole role)
     {
@@ -16,9 +14,8 @@ public sealed class WorkerPools(IClusterMembershipService membership, ISiloMetad
         foreach (var member in membership.CurrentSnapshot.Members.Values)
         {
             if (member.Status != SiloStatus.Active) continue;
-            var data = metadata.GetSiloMetadata(member.SiloAddress).Metadata;
-            if (!WorkerRoles.Parse(data.GetValueOrDefault(WorkerRoles.MetadataKey)).HasFlag(role)) continue;
-            result.Add(new WorkerAddress(role, member.SiloAddress, WorkerKeys.For(member.SiloAddress, data.GetValueOrDefault(DeviceMetadataKey) ?? "cpu")));
+            if (roles.RolesOf(member.SiloAddress) is not { } silo || !silo.HasFlag(role)) continue;
+            result.Add(new WorkerAddress(role, member.SiloAddress, WorkerKeys.For(member.SiloAddress, roles.DeviceOf(member.SiloAddress))));
         }
         return result;
     }

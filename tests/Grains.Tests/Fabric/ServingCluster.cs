@@ -25,11 +25,11 @@ internal sealed class ServingCluster : IAsyncDisposable
 
     public InProcessTestCluster Cluster { get; }
 
-    public static async Task<ServingCluster> StartAsync(int seed, Func<string, WorkerRole> roleOf, Action<FabricOptions> configure)
+    public static async Task<ServingCluster> StartAsync(int seed, Func<string, WorkerRole> roleOf, Action<FabricOptions> configure, int silos = 3)
     {
         var model = Path.Combine(Path.GetTempPath(), "dynamo-serving-" + Guid.NewGuid().ToString("N"));
         SyntheticModelFolder.Write(model, SyntheticModelOptions.Tiny with { Seed = seed });
-        var builder = new InProcessTestClusterBuilder(3);
+        var builder = new InProcessTestClusterBuilder((short)silos);
         builder.ConfigureSilo((options, silo) => silo.AddDynamoFabric(fabric =>
         {
             fabric.Roles = roleOf(options.SiloName);
@@ -68,6 +68,16 @@ internal sealed class ServingCluster : IAsyncDisposable
 
     /// <summary>Token ids in the tiny model's vocabulary; different salts give different sequences.</summary>
     public static int[] Words(int count, int salt) => Enumerable.Range(0, count).Select(i => (i * 37 + salt * 101 + 5) % 3000 + 10).ToArray();
+
+    /// <summary>Where the memory streams' queue grains (the kv-pages handles' queues) are activated.</summary>
+    public Task<IReadOnlyList<SiloAddress>> StreamQueueSilosAsync() => StreamQueueSilosAsync(Cluster.Client);
+
+    public static async Task<IReadOnlyList<SiloAddress>> StreamQueueSilosAsync(IGrainFactory grains)
+    {
+        var statistics = await grains.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
+        return statistics.Where(s => s.GrainType.Contains(nameof(global::Orleans.Providers.MemoryStreamQueueGrain), StringComparison.Ordinal))
+            .Select(s => s.SiloAddress).ToList();
+    }
 
     public async ValueTask DisposeAsync()
     {

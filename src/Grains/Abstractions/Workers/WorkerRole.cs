@@ -1,6 +1,6 @@
 namespace Dynamo.Orleans.Workers;
 
-/// <summary>What a silo's workers do. Published as silo metadata; placement keeps each worker kind in its pool.</summary>
+/// <summary>What a silo's workers do. Published in the silo's manifest; placement keeps each worker kind in its pool.</summary>
 [Flags]
 public enum WorkerRole
 {
@@ -13,9 +13,6 @@ public enum WorkerRole
 
 public static class WorkerRoles
 {
-    /// <summary>The silo metadata key holding a silo's roles ("prefill", "decode", "prefill,decode" or "none").</summary>
-    public const string MetadataKey = "dynamo.roles";
-
     public static string Format(WorkerRole role) => role switch
     {
         WorkerRole.None => "none",
