@@ -144,6 +144,23 @@ public sealed class BlockPool
 
     public int RefCount(int block) => _refCounts[block];
 
+    /// <summary>
+    /// Takes one more reference on blocks a sequence holds, so they outlive it (a handoff's pages pinned until the
+    /// consumer has copied them); <see cref="Release"/> the returned table to drop it.
+    /// </summary>
+    public BlockTable Pin(IReadOnlyList<int> blocks)
+    {
+        foreach (var block in blocks)
+            if (_refCounts[block] <= 0) throw new InvalidOperationException($"block {block} is free: only blocks in use can be pinned");
+        var table = new BlockTable();
+        foreach (var block in blocks)
+        {
+            _refCounts[block]++;
+            table.Blocks.Add(block);
+        }
+        return table;
+    }
+
     private void Retain(int block)
     {
         if (_refCounts[block]++ == 0)

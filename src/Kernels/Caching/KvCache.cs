@@ -14,20 +14,33 @@ public sealed class KvCache : IDisposable
     private readonly Tensor[] _keySlots;
     private readonly Tensor[] _valueSlots;
 
+    /// <summary>A cache in a private pool of its own (tests, tools).</summary>
     public KvCache(int layers, int blocks, int blockSize, int kvHeads, int headDim, ScalarType dtype, Device device)
+        : this(new PrivateKvPool(new KvPoolLayout(layers, CheckBlocks(blocks), blockSize, kvHeads, headDim, dtype), device))
     {
-        if (blocks <= 0) throw new ArgumentOutOfRangeException(nameof(blocks), blocks, "the KV cache needs at least one block");
-        Layers = layers; Blocks = blocks; BlockSize = blockSize; KvHeads = kvHeads; HeadDim = headDim; DType = dtype; Device = device;
-        _keys = new Tensor[layers]; _values = new Tensor[layers]; _keySlots = new Tensor[layers]; _valueSlots = new Tensor[layers];
-        for (int l = 0; l < layers; l++)
+    }
+
+    /// <summary>A cache over <paramref name="pool"/>, which it owns from now on. Per layer, K and V are views of the pool.</summary>
+    public KvCache(KvPool pool)
+    {
+        Pool = pool;
+        var l0 = pool.Layout;
+        Layers = l0.Layers; Blocks = l0.Blocks; BlockSize = l0.BlockSize; KvHeads = l0.KvHeads; HeadDim = l0.HeadDim; DType = l0.DType; Device = pool.Device;
+        _keys = new Tensor[Layers]; _values = new Tensor[Layers]; _keySlots = new Tensor[Layers]; _valueSlots = new Tensor[Layers];
+        for (int l = 0; l < Layers; l++)
         {
-            _keys[l] = zeros([blocks, blockSize, kvHeads, headDim], dtype, device);
-            _values[l] = zeros([blocks, blockSize, kvHeads, headDim], dtype, device);
-            _keySlots[l] = _keys[l].view(blocks * blockSize, kvHeads, headDim);
-            _valueSlots[l] = _values[l].view(blocks * blockSize, kvHeads, headDim);
+            _keys[l] = pool.Storage[l, 0];
+            _values[l] = pool.Storage[l, 1];
+            _keySlots[l] = _keys[l].view(Blocks * BlockSize, KvHeads, HeadDim);
+            _valueSlots[l] = _values[l].view(Blocks * BlockSize, KvHeads, HeadDim);
         }
     }
 
+    private static int CheckBlocks(int blocks) =>
+        blocks > 0 ? blocks : throw new ArgumentOutOfRangeException(nameof(blocks), blocks, "the KV cache needs at least one block");
+
+    /// <summary>The memory the cache lives in (registered or private).</summary>
+    public KvPool Pool { get; }
     public int Layers { get; }
     public int Blocks { get; }
     public int BlockSize { get; }
@@ -102,5 +115,6 @@ public sealed class KvCache : IDisposable
             _keySlots[l].Dispose(); _valueSlots[l].Dispose();
             _keys[l].Dispose(); _values[l].Dispose();
         }
+        Pool.Dispose();
     }
 }

@@ -31,6 +31,8 @@ public sealed class EngineOptions
     /// uses every core (Linux; 0: off; capped at nice 19). See <see cref="EngineThreadPriority"/>.
     /// </summary>
     public int ThreadNice { get; set; } = 10;
+    /// <summary>Where the KV cache lives: registered memory peers on the host can map (the default), or private memory.</summary>
+    public Caching.KvPoolOptions KvPool { get; set; } = new();
 
     /// <summary>The context window: <see cref="MaxModelLen"/>, else the model's max_position_embeddings capped at 8192.</summary>
     public int ResolveMaxModelLen(Checkpoints.ModelConfig config) => MaxModelLen ?? Math.Min(config.MaxPositionEmbeddings, 8192);

@@ -57,7 +57,9 @@ public sealed class LlmEngine : IDisposable
         long blocks = options.KvCacheBlocks ?? options.KvCacheBytes / perBlock;
         if (blocks < 1)
             throw new ArgumentException($"KvCacheBytes {options.KvCacheBytes} is less than one KV block ({perBlock} bytes for {BlockSize} tokens over {config.NumHiddenLayers} layers)");
-        _cache = new KvCache(config.NumHiddenLayers, (int)Math.Min(blocks, int.MaxValue / BlockSize), BlockSize, config.NumKeyValueHeads, config.HeadDim, model.DType, model.Device);
+        var layout = new KvPoolLayout(config.NumHiddenLayers, (int)Math.Min(blocks, int.MaxValue / BlockSize), BlockSize, config.NumKeyValueHeads, config.HeadDim, model.DType);
+        _cache = new KvCache(KvPool.Create(layout, model.Device, options.KvPool, out var fallback));
+        PoolFallback = fallback;
         // Without prefix caching nothing is reused, so telling routers what is cached would only mislead them.
         _pool = new BlockPool(_cache.Blocks, BlockSize) { RecordEvents = options.EnablePrefixCaching };
         _scheduler = new Scheduler(_pool, options.MaxNumSeqs, options.MaxBatchedTokens, options.EnablePrefixCaching);
@@ -70,6 +72,10 @@ public sealed class LlmEngine : IDisposable
     }
 
     public LlamaModel Model => _model;
+    /// <summary>The memory the KV cache lives in: registered (peers on the host map it) unless the host does not allow it.</summary>
+    public KvPool Pool => _cache.Pool;
+    /// <summary>Why the pool is private although a registered one was asked for (null: it is what was asked for).</summary>
+    public string? PoolFallback { get; }
     public int BlockSize { get; }
     public int MaxModelLen { get; }
     public int TotalBlocks => _pool.TotalBlocks;
@@ -180,24 +186,49 @@ public sealed class LlmEngine : IDisposable
         var table = new BlockTable();
         if (!_pool.TryGrow(table, tokenCount))
             throw new KvCacheFullException($"importing {tokenCount} tokens of KV needs {_pool.BlocksFor(tokenCount)} blocks of {BlockSize} tokens but only {_pool.FreeBlocks} of {_pool.TotalBlocks} are free");
-        var reservation = new KvImportReservation(Interlocked.Increment(ref _nextId), tokenCount, table);
+        var reservation = new KvImportReservation(Interlocked.Increment(ref _nextId), tokenCount, table, ReleaseFromAnyThread);
         _reservations[reservation.Id] = reservation;
         return reservation;
     });
 
-    /// <summary>Writes one layer group of pages into a reservation.</summary>
+    /// <summary>Writes one layer group of pages (a staged copy: a socket's bytes on a device pool) into a reservation.</summary>
     public Task WriteImportAsync(KvImportReservation reservation, KvPages pages) => InvokeAsync(() =>
     {
-        if (!_reservations.ContainsKey(reservation.Id)) throw new InvalidOperationException($"import {reservation.Id} was committed or cancelled");
-        CheckCompatible(pages.Descriptor, reservation.TokenCount);
-        _cache.WriteBlocks(pages.Descriptor.LayerStart, pages.Data, reservation.Table.Blocks);
+        if (!_reservations.ContainsKey(reservation.Id) || !reservation.TryBeginWrite()) throw new InvalidOperationException($"import {reservation.Id} was committed or cancelled");
+        try
+        {
+            CheckCompatible(pages.Descriptor, reservation.TokenCount);
+            _cache.WriteBlocks(pages.Descriptor.LayerStart, pages.Data, reservation.Table.Blocks);
+        }
+        finally { reservation.EndWrite(); }
         return true;
     });
+
+    /// <summary>
+    /// Copies one layer group straight from a pool (a peer's, mapped here; or another engine's in this process) into a
+    /// reservation's blocks: the one copy of a same-host handoff. Runs on the calling thread; the reservation cannot be
+    /// freed under it (see <see cref="KvImportReservation"/>).
+    /// </summary>
+    public long ImportBlocks(KvImportReservation reservation, KvPageDescriptor descriptor, IKvBlockMemory source, IReadOnlyList<int> sourceBlocks)
+    {
+        CheckCompatible(descriptor, reservation.TokenCount);
+        if (sourceBlocks.Count < descriptor.BlockCount)
+            throw new ArgumentException($"KV pages of {descriptor.TokenCount} tokens need {descriptor.BlockCount} blocks; the handle names {sourceBlocks.Count}");
+        if (!reservation.TryBeginWrite()) throw new InvalidOperationException($"import {reservation.Id} was committed or cancelled");
+        try
+        {
+            return KvBlockCopy.Copy(source, sourceBlocks.Take(descriptor.BlockCount).ToArray(), Pool, reservation.Blocks,
+                                    descriptor.LayerStart, descriptor.LayerCount);
+        }
+        finally { reservation.EndWrite(); }
+    }
 
     /// <summary>Turns a filled reservation into a running sequence that continues from <paramref name="continuation"/>.</summary>
     public Task<SequenceHandle> CommitImportAsync(KvImportReservation reservation, SequenceContinuation continuation) => InvokeAsync(() =>
     {
         if (!_reservations.Remove(reservation.Id)) throw new InvalidOperationException($"import {reservation.Id} was committed or cancelled");
+        if (!reservation.Close(releaseWhenIdle: true))
+            throw new InvalidOperationException($"import {reservation.Id} is still being written: it was cancelled instead of committed");
         try
         {
             ValidateTokens(continuation.Tokens, continuation.Parameters);
@@ -221,9 +252,18 @@ public sealed class LlmEngine : IDisposable
 
     public Task CancelImportAsync(KvImportReservation reservation) => InvokeAsync(() =>
     {
-        if (_reservations.Remove(reservation.Id)) _pool.Release(reservation.Table);
+        // A write still in flight returns the blocks itself when it ends (never while bytes still land in them).
+        if (_reservations.Remove(reservation.Id) && reservation.Close(releaseWhenIdle: true)) _pool.Release(reservation.Table);
         return true;
     });
+
+    /// <summary>Returns blocks from any thread (a pin's release, a write that outlived its reservation); nothing once stopping.</summary>
+    private void ReleaseFromAnyThread(BlockTable table)
+    {
+        if (_stopping) return; // the pool goes away with the engine
+        try { Post(() => _pool.Release(table)); }
+        catch (ObjectDisposedException) { }
+    }
 
     /// <summary>Runs <paramref name="action"/> on the engine thread between steps.</summary>
     public Task<T> InvokeAsync<T>(Func<T> action)
@@ -387,20 +427,24 @@ public sealed class LlmEngine : IDisposable
         }
     }
 
-    /// <summary>After <paramref name="layer"/> is written: if it closes a layer group, copy that group out for each exporting sequence.</summary>
+    /// <summary>After <paramref name="layer"/> is written: if it closes a layer group, export that group by reference for each exporting sequence.</summary>
     private void ExportLayerGroup(List<Sequence> exporting, int layer)
     {
+        bool synchronized = false;
         foreach (var s in exporting)
         {
             int size = s.Export!.LayerGroupSize;
             bool closes = (layer + 1) % size == 0 || layer == _cache.Layers - 1;
             if (!closes) continue;
+            // A peer reads a CUDA pool with its own copies: the kernels that wrote this group must have finished.
+            if (!synchronized && !_cache.Pool.OnHost) { torch.cuda.synchronize(_cache.Device); synchronized = true; }
             int start = layer / size * size;
             int tokens = s.Tokens.Count; // this step completes the prompt: every token has KV once the layer is written
             var blocks = s.Table.Blocks.Take(_pool.BlocksFor(tokens)).ToArray();
             var descriptor = new KvPageDescriptor(tokens, BlockSize, start, layer - start + 1, _cache.Layers, _cache.KvHeads, _cache.HeadDim,
                                                   KvPageDescriptor.NameOf(_cache.DType));
-            s.Export.OnPages(new KvPages(descriptor, _cache.ReadBlocks(start, layer - start + 1, blocks, CPU)));
+            var pin = _pool.Pin(blocks);
+            s.Export.OnBlocks(new KvBlockExport(descriptor, blocks, _cache.Pool, () => ReleaseFromAnyThread(pin)));
         }
     }
 
@@ -416,7 +460,7 @@ public sealed class LlmEngine : IDisposable
         else if (s.Generated >= s.Parameters.MaxTokens || s.Tokens.Count >= MaxModelLen) finish = FinishReason.Length;
         s.Output.Writer.TryWrite(new GeneratedToken(id, sampled.Logprob, sampled.TopLogprobs, finish));
         if (finish is { } reason) End(s, reason);
-        else if (s.Export is not null) End(s, null); // handed off: the exported pages carry the KV on
+        else if (s.Export is not null) End(s, null); // handed off: the exports' pins keep its blocks until the consumer has them
     }
 
     /// <param name="reason">Null: the sequence was handed to another engine after its first token.</param>

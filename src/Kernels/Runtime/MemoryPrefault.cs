@@ -1,13 +1,13 @@
 using System.Runtime.InteropServices;
 
-namespace Dynamo.Orleans.Grains.Transfer;
+namespace Dynamo.Orleans.Kernels.Runtime;
 
 /// <summary>
 /// Asks Linux to populate a range of pages in one system call (madvise MADV_POPULATE_READ/WRITE, kernel 5.14+)
-/// instead of taking one page fault per 4 KiB page during the copy: on tmpfs and on freshly allocated tensors the
-/// faults, not the copy, dominated a shared-memory transfer. Where the call is unsupported the copy faults as before.
+/// instead of taking one page fault per 4 KiB page later: on tmpfs the faults, not the copy, dominated a shared-memory
+/// transfer. Where the call is unsupported the copy faults as before.
 /// </summary>
-internal static partial class KvPagePrefault
+public static partial class MemoryPrefault
 {
     private const int PopulateRead = 22;
     private const int PopulateWrite = 23;
