@@ -17,6 +17,7 @@ internal static class ModelCommand
         ["tiny"] = SyntheticModelOptions.Tiny,
         ["default"] = DefaultModel.Options,
         ["tinyllama"] = SyntheticModelOptions.TinyLlamaShaped(),
+        ["llama3.2-1b"] = SyntheticModelOptions.Llama32OneBShaped(),
     };
 
     public static Command Create()
@@ -24,7 +25,8 @@ internal static class ModelCommand
         var output = new Option<string>("--out") { Description = "folder to write (must not exist or be empty)", Required = true };
         var preset = new Option<string>("--preset")
         {
-            Description = "tiny (hidden 64, 2 layers), default (the embedded default model), tinyllama (TinyLlama-1.1B layer shapes, 4 layers)",
+            Description = "tiny (hidden 64, 2 layers), default (the embedded default model), tinyllama (TinyLlama-1.1B layer shapes, 4 layers), " +
+                          "llama3.2-1b (Llama-3.2-1B shapes: 16 layers, vocabulary 128256, 2.5 GB)",
             DefaultValueFactory = _ => "tiny",
         };
         preset.AcceptOnlyFromAmong([.. Presets.Keys]);

@@ -167,6 +167,25 @@ public sealed class SyntheticModelFolderTests : IDisposable
     }
 
     [Fact]
+    public void Llama32_1B_shaped_preset_has_its_shapes_and_a_vocabulary_larger_than_the_tokenizers()
+    {
+        var options = SyntheticModelOptions.Llama32OneBShaped();
+        Assert.Equal((2048, 8192, 16, 32, 8, 64, 128256, true, SafetensorsDtype.BF16),
+            (options.HiddenSize, options.IntermediateSize, options.NumLayers, options.NumHeads, options.NumKeyValueHeads, options.HeadDim,
+             options.VocabSize, options.TieWordEmbeddings, options.Dtype));
+
+        // The same padding on a small model: config.json and the embedding take the asked size; fewer ids than the tokenizer's is refused.
+        var folder = WriteTiny(_scratch.Sub("padded"), SyntheticModelOptions.Tiny with { VocabSize = 60000 });
+        using (var checkpoint = Checkpoint.Open(folder))
+        {
+            Assert.Equal(60000, checkpoint.Config.VocabSize);
+            Assert.Equal([60000L, 64L], checkpoint.Describe(LlamaWeightNames.Embedding).Shape);
+        }
+        Assert.Contains("smaller than the tokenizer", Assert.Throws<ArgumentException>(
+            () => SyntheticModelFolder.Write(_scratch.Sub("short"), SyntheticModelOptions.Tiny with { VocabSize = 1000 })).Message);
+    }
+
+    [Fact]
     public void Invalid_options_are_rejected_before_anything_is_written()
     {
         var folder = _scratch.Sub("bad");

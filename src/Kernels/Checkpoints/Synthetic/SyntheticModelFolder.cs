@@ -22,6 +22,9 @@ public static class SyntheticModelFolder
 
         var tokenizer = new SyntheticTokenizer(ChatFlavour.For(options.Architecture));
         int vocabSize = (tokenizer.VocabularySize + VocabMultiple - 1) / VocabMultiple * VocabMultiple;
+        if (options.VocabSize is { } wanted)
+            vocabSize = wanted >= tokenizer.VocabularySize ? wanted
+                : throw new ArgumentException($"vocab size {wanted} is smaller than the tokenizer's {tokenizer.VocabularySize} ids.");
 
         WriteConfig(Path.Combine(directory, "config.json"), options, tokenizer, vocabSize);
         WriteGenerationConfig(Path.Combine(directory, "generation_config.json"), tokenizer);

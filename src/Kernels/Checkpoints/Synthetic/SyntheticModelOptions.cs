@@ -21,6 +21,24 @@ public sealed record SyntheticModelOptions
         Dtype = SafetensorsDtype.BF16,
     };
 
+    /// <summary>
+    /// Llama-3.2-1B's shapes (hidden 2048, 16 layers, 32 heads over 8 kv heads, intermediate 8192, a 128,256-token vocabulary,
+    /// tied embeddings), bf16: about 2.5 GB of weights, what batch-1 decode speed on a GPU is measured with. The tokenizer
+    /// stays GPT-2's: the rows beyond its ids are never produced, but they are read, as a real head's are.
+    /// </summary>
+    public static SyntheticModelOptions Llama32OneBShaped() => new()
+    {
+        HiddenSize = 2048,
+        IntermediateSize = 8192,
+        NumLayers = 16,
+        NumHeads = 32,
+        NumKeyValueHeads = 8,
+        VocabSize = 128256,
+        TieWordEmbeddings = true,
+        MaxPositionEmbeddings = 4096,
+        Dtype = SafetensorsDtype.BF16,
+    };
+
     public ModelArchitecture Architecture { get; init; } = ModelArchitecture.Llama;
     public int HiddenSize { get; init; } = 64;
     public int IntermediateSize { get; init; } = 176;
@@ -28,6 +46,11 @@ public sealed record SyntheticModelOptions
     public int NumHeads { get; init; } = 4;
     public int NumKeyValueHeads { get; init; } = 2;
     public int MaxPositionEmbeddings { get; init; } = 512;
+    /// <summary>
+    /// config.json's vocab_size, when it should be larger than the tokenizer's (padded up to a multiple of 64) — a real
+    /// model's embedding and head sizes. Null: the tokenizer's size, padded.
+    /// </summary>
+    public int? VocabSize { get; init; }
     /// <summary>Stored dtype of the weights and config.json's torch_dtype: BF16, F16 or F32.</summary>
     public SafetensorsDtype Dtype { get; init; } = SafetensorsDtype.BF16;
     public long Seed { get; init; }
@@ -54,6 +77,8 @@ public sealed record SyntheticModelOptions
             throw new ArgumentException($"{NumHeads} heads are not a multiple of {NumKeyValueHeads} kv heads.");
         if (Dtype is not (SafetensorsDtype.BF16 or SafetensorsDtype.F16 or SafetensorsDtype.F32))
             throw new ArgumentException($"dtype {Dtype.HeaderName()} is not a weight dtype: use BF16, F16 or F32.");
+        if (VocabSize is <= 0)
+            throw new ArgumentException($"vocab size {VocabSize} must be positive.");
         if (MaxShardBytes < 0)
             throw new ArgumentException("MaxShardBytes must be zero (automatic) or positive.");
     }
