@@ -8,6 +8,7 @@ var root = new RootCommand("Dynamo.Orleans: a disaggregated LLM inference fabric
     GenerateCommand.Create(),
     TokenizeCommand.Create(),
     ModelCommand.Create(),
+    CheckCommand.Create(),
 };
 // No arguments: the all-in-one server (every role, localhost clustering, the embedded default model).
 var parsed = root.Parse(args.Length == 0 ? ["serve"] : args);
