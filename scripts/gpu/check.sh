@@ -56,8 +56,13 @@ if ! "$here/dynamo" model synthetic --preset llama3.2-1b --out "$big" >/dev/null
   echo "decode: could not write the 1B-shaped model: $(tail -1 "$work/model.err")"; exit 1
 fi
 prompt=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16
-ours=$(timeout 300 "$here/dynamo" check decode --model "$big" --device "$device" --prompt-ids "$prompt" --tokens "$decode_tokens" --hbm-gbps "$hbm" --json 2>&1 | tail -1)
-eager=$(timeout 300 "$python" "$here/eager_decode.py" --model "$big" --device "$device" --prompt-ids "$prompt" --tokens "$decode_tokens" 2>&1 | tail -1)
+# Each prints one JSON line on stdout; when there is none, the last line of its stderr says why.
+ours=$(timeout 300 "$here/dynamo" check decode --model "$big" --device "$device" --prompt-ids "$prompt" --tokens "$decode_tokens" \
+         --hbm-gbps "$hbm" --json 2>"$work/ours.err" | tail -1)
+[[ -n "$ours" ]] || ours=$(tail -1 "$work/ours.err")
+eager=$(timeout 300 "$python" "$here/eager_decode.py" --model "$big" --device "$device" --prompt-ids "$prompt" --tokens "$decode_tokens" \
+          2>"$work/eager.err" | tail -1)
+[[ -n "$eager" ]] || eager=$(tail -1 "$work/eager.err")
 "$python" - "$ours" "$eager" "$decode_tokens" <<'EOF' || failed=1
 import json, sys
 def read(text, who):

@@ -110,7 +110,9 @@ internal static class HandoffCheck
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(ProducerTimeout);
+            // The offer is the producer's one JSON line; anything a library printed before it is passed over.
             var line = await producer.StandardOutput.ReadLineAsync(timeout.Token);
+            while (line is not null && !line.StartsWith('{')) line = await producer.StandardOutput.ReadLineAsync(timeout.Token);
             if (line is null)
             {
                 await producer.WaitForExitAsync(timeout.Token);
