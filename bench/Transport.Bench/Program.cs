@@ -1,4 +1,6 @@
 using Dynamo.Orleans.Grains.Transfer;
+using Dynamo.Orleans.Kernels.Caching;
+using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Kernels.Transfer;
 using Dynamo.Orleans.Transfer;
 using Dynamo.Orleans.Transport.Bench;
@@ -6,7 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using TorchSharp;
 
-// KV transfer bandwidth of each transport beside a raw loopback socket and a plain memory copy, in one run.
+// KV handoff bandwidth of each transport, pool to pool, beside a raw loopback socket and a plain memory copy, in one run.
 const string Usage = """
     Usage: dotnet run --project bench/Transport.Bench -c Release -- [options]
       --sizes 4,32,128   KV page sizes in MiB (default 4,32,128)
@@ -36,63 +38,65 @@ for (int i = 0; i < args.Length; i++)
         return 1;
     }
 }
-var options = new KvTransportOptions(); // defaults: 127.0.0.1, ephemeral port, 1 MiB chunks, /dev/shm
+var options = new KvTransportOptions(); // defaults: 127.0.0.1, ephemeral port, 1 MiB chunks
 var wrapped = Options.Create(options);
+const string ShmDirectory = "/dev/shm";
 
 await using var dataPlane = new KvDataPlaneServer(wrapped, NullLogger<KvDataPlaneServer>.Instance);
 using var outbox = new KvPageOutbox(dataPlane.Listen(), wrapped, NullLogger<KvPageOutbox>.Instance);
 dataPlane.Start(outbox);
+using var peers = new KvPeerPools(NullLogger<KvPeerPools>.Instance);
 var inProcess = new InProcessKvTransport(outbox);
-var sharedMemory = new SharedMemoryKvTransport(outbox, wrapped);
+var sharedMemory = new SharedMemoryKvTransport(outbox, peers);
 using var tcp = new TcpKvTransport(outbox, wrapped, NullLogger<TcpKvTransport>.Instance);
 using var loopback = await LoopbackSocketPair.ConnectAsync();
 
-var machine = TransportReport.DescribeMachine(options.SharedMemoryDirectory);
-Console.WriteLine($"{machine.Cpu}, {machine.Cores} cores; {machine.Os}; .NET {machine.Runtime}; chunk {options.ChunkBytes >> 10} KiB; shared memory in {options.SharedMemoryDirectory}");
+var machine = TransportReport.DescribeMachine(ShmDirectory);
+Console.WriteLine($"{machine.Cpu}, {machine.Cores} cores; {machine.Os}; .NET {machine.Runtime}; chunk {options.ChunkBytes >> 10} KiB; pools in {ShmDirectory}");
 var rows = new List<TransportReport.Row>();
 
 foreach (int mib in sizesMiB)
 {
-    // A layer group shaped like a 4-layer slice of an 8-KV-head, 128-dim model in bf16: 16 KiB per token.
-    var descriptor = new KvPageDescriptor(TokenCount: mib * 64, BlockSize: 16, LayerStart: 0, LayerCount: 4, TotalLayers: 32, KvHeads: 8, HeadDim: 128, DType: "bfloat16");
+    // A layer group shaped like a 4-layer slice of an 8-KV-head, 128-dim model in bf16: 16 KiB per token. The producer's
+    // and the consumer's registered pools each hold the group plus as many blocks again (the blocks a fresh sequence gets:
+    // consecutive ids, one region per layer and K/V).
+    var descriptor = new KvPageDescriptor(TokenCount: mib * 64, BlockSize: 16, LayerStart: 0, LayerCount: 4, TotalLayers: 4, KvHeads: 8, HeadDim: 128, DType: "bfloat16");
     long bytes = descriptor.ByteLength;
     int repetitions = TransferTiming.RepetitionsFor(bytes);
-    var pages = new KvPages(descriptor, torch.rand(descriptor.Shape, descriptor.ScalarType));
-    var reference = pages.Bytes.ToArray();
+    int blocks = descriptor.BlockCount;
+    var layout = new KvPoolLayout(4, 2 * blocks, 16, 8, 128, descriptor.ScalarType);
+    using var producer = SharedMemoryKvPool.Create(layout, ShmDirectory);
+    using var consumer = SharedMemoryKvPool.Create(layout, ShmDirectory);
+    using (var random = torch.rand(layout.Shape, layout.DType)) producer.Storage.copy_(random);
+    var sourceBlocks = Enumerable.Range(0, blocks).ToArray();
+    var targetBlocks = Enumerable.Range(blocks, blocks).ToArray();
+    var target = new BenchTarget(consumer, targetBlocks);
 
-    // Each transfer hands its result to the next one, so every repetition moves a fresh tensor the way a worker would.
+    // The whole producer-to-consumer path: lease the pinned blocks, move them into the consumer's reserved blocks, end the lease.
     async Task Through(IKvTransport transport)
     {
-        var handle = transport.Offer(new KvPageOffer("bench", 0, "bench", 1), pages);
-        pages = await transport.PullAsync(handle, CancellationToken.None);
-        if (!transport.PullEndsLease) outbox.Release(handle.LeaseId); // as the decode worker does once it has the pages
+        var handle = transport.Offer(new KvPageOffer("bench", 0, "bench", 1), new KvBlockExport(descriptor, sourceBlocks, producer, () => { }));
+        await transport.PullAsync(handle, target, CancellationToken.None);
+        if (!transport.PullEndsLease) outbox.Release(handle.LeaseId); // as the decode worker does once it has the blocks
     }
 
-    using var copyTarget = torch.empty(descriptor.Shape, descriptor.ScalarType);
-    double memcpy = await TransferTiming.MedianSecondsAsync(repetitions, () => { pages.Bytes.CopyTo(copyTarget.bytes); return Task.CompletedTask; });
-    // What any transport that delivers a new tensor pays before moving a byte: allocating and first touching it.
-    double memcpyFresh = await TransferTiming.MedianSecondsAsync(repetitions, () =>
-    {
-        using var fresh = torch.empty(descriptor.Shape, descriptor.ScalarType);
-        pages.Bytes.CopyTo(fresh.bytes);
-        return Task.CompletedTask;
-    });
-    var socketSource = GC.AllocateUninitializedArray<byte>(checked((int)bytes), pinned: true);
-    var socketTarget = GC.AllocateUninitializedArray<byte>(checked((int)bytes), pinned: true);
-    reference.CopyTo(socketSource, 0);
-    double rawSocket = await TransferTiming.MedianSecondsAsync(repetitions, () => loopback.TransferAsync(socketSource, socketTarget, options.ChunkBytes));
+    // The baseline: one memcpy of the same bytes between two pinned host buffers (already touched).
+    var copySource = GC.AllocateUninitializedArray<byte>(checked((int)bytes), pinned: true);
+    var copyTarget = GC.AllocateUninitializedArray<byte>(checked((int)bytes), pinned: true);
+    Random.Shared.NextBytes(copySource);
+    double memcpy = await TransferTiming.MedianSecondsAsync(repetitions, () => { copySource.AsSpan().CopyTo(copyTarget); return Task.CompletedTask; });
+    double rawSocket = await TransferTiming.MedianSecondsAsync(repetitions, () => loopback.TransferAsync(copySource, copyTarget, options.ChunkBytes));
     double inProc = await TransferTiming.MedianSecondsAsync(repetitions, () => Through(inProcess));
-    double shm = await TransferTiming.MedianSecondsAsync(repetitions, () => Through(sharedMemory));
+    double sameHost = await TransferTiming.MedianSecondsAsync(repetitions, () => Through(sharedMemory));
     double overTcp = await TransferTiming.MedianSecondsAsync(repetitions, () => Through(tcp));
 
-    if (!pages.Bytes.SequenceEqual(reference) || !socketTarget.AsSpan().SequenceEqual(reference))
+    if (!copyTarget.AsSpan().SequenceEqual(copySource) || !SameBlocks(producer, sourceBlocks, consumer, targetBlocks, descriptor))
         throw new InvalidOperationException($"{mib} MiB: bytes changed in transit");
-    pages.Dispose();
 
-    var row = new TransportReport.Row(bytes, repetitions, memcpy, memcpyFresh, rawSocket, inProc, shm, overTcp);
+    var row = new TransportReport.Row(bytes, repetitions, memcpy, rawSocket, inProc, sameHost, overTcp);
     rows.Add(row);
-    Console.WriteLine($"{mib,4} MiB: memcpy {row.GBps(memcpy),6:F2} GB/s (fresh {row.GBps(memcpyFresh),5:F2})  raw socket {row.GBps(rawSocket),6:F2}  in-process {row.GBps(inProc),9:F1} (hand-over)  " +
-                      $"shared memory {row.GBps(shm),6:F2} ({memcpy / shm:F2} of memcpy)  tcp {row.GBps(overTcp),6:F2} ({row.GBps(overTcp) / row.GBps(rawSocket):F2} of raw socket)");
+    Console.WriteLine($"{mib,4} MiB: memcpy {row.GBps(memcpy),6:F2} GB/s  raw socket {row.GBps(rawSocket),6:F2}  in-process {row.GBps(inProc),6:F2} ({memcpy / inProc:F2} of memcpy)  " +
+                      $"same host {row.GBps(sameHost),6:F2} ({memcpy / sameHost:F2} of memcpy)  tcp {row.GBps(overTcp),6:F2} ({rawSocket / overTcp:F2} of raw socket)");
 }
 if (outbox.ActiveLeases != 0) throw new InvalidOperationException($"{outbox.ActiveLeases} leases left after the run");
 
@@ -105,3 +109,11 @@ if (outFolder is null)
 TransportReport.Write(outFolder, command, machine, options.ChunkBytes, rows);
 Console.WriteLine($"wrote {Path.Combine(outFolder, "transport.json")} and transport.md");
 return 0;
+
+static unsafe bool SameBlocks(IKvBlockMemory a, int[] aBlocks, IKvBlockMemory b, int[] bBlocks, KvPageDescriptor d)
+{
+    foreach (var (from, to, length) in KvBlockRuns.Paired(a.Layout, aBlocks, b.Layout, bBlocks, d.LayerStart, d.LayerCount))
+        if (!new ReadOnlySpan<byte>((byte*)(a.Address + (nint)from), (int)length).SequenceEqual(new ReadOnlySpan<byte>((byte*)(b.Address + (nint)to), (int)length)))
+            return false;
+    return true;
+}

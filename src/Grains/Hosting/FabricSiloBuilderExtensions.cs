@@ -66,6 +66,7 @@ public static class FabricSiloBuilderExtensions
         services.AddSingleton(sp => new KvPageOutbox(sp.GetRequiredService<KvDataPlaneServer>().Listen(),
             sp.GetRequiredService<IOptions<KvTransportOptions>>(), sp.GetRequiredService<ILogger<KvPageOutbox>>()));
         services.AddSingleton<IKvTransport, InProcessKvTransport>();
+        services.AddSingleton<KvPeerPools>();
         services.AddSingleton<IKvTransport, SharedMemoryKvTransport>();
         services.AddSingleton<IKvTransport, TcpKvTransport>();
         services.AddSingleton<KvTransportSelector>();

@@ -235,15 +235,12 @@ public sealed class KvDataPlaneServer : IAsyncDisposable
     private async Task<bool> SendPagesAsync(Socket socket, byte[] header, byte[] ack, KvPageLease lease)
     {
         var ct = _aborting.Token;
-        var data = new KvPageMemory(lease.Pages.Data).Memory;
-        WriteHeader(header, Status.Ok, data.Length);
+        var export = lease.Export;
+        var d = export.Descriptor;
+        WriteHeader(header, Status.Ok, d.ByteLength);
         await SendAllAsync(socket, header, ct);
-        for (int offset = 0; offset < data.Length; offset += _options.ChunkBytes)
-        {
-            var chunk = data.Slice(offset, Math.Min(_options.ChunkBytes, data.Length - offset));
-            await SendAllAsync(socket, chunk, ct);
-            KvTransferMetrics.DataPlaneSentBytes.Add(chunk.Length);
-        }
+        await KvBlockSocket.SendAsync(socket, export.Pool, export.Blocks, d.LayerStart, d.LayerCount, _options.ChunkBytes,
+                                      n => KvTransferMetrics.DataPlaneSentBytes.Add(n), ct);
         return await ReceiveExactlyAsync(socket, ack, 1, ct) && ack[0] == Ack;
     }
 

@@ -1,41 +1,40 @@
-using Dynamo.Orleans.Kernels.Transfer;
+using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Transfer;
 
 namespace Dynamo.Orleans.Grains.Transfer;
 
 /// <summary>
-/// One offer held by a <see cref="KvPageOutbox"/>: the pages in memory (in-process and TCP) or the shared-memory file.
-/// Data-plane connections read the pages while other threads may release or expire the lease, so the bytes are
-/// freed only when the lease is retired and no reader is left: a socket never sends from a freed tensor.
+/// One offer held by a <see cref="KvPageOutbox"/>: a layer group's blocks pinned in the worker's pool. Data-plane
+/// connections read the blocks while other threads may release or expire the lease, so the pin is released only when
+/// the lease is retired and no reader is left: a socket never sends from blocks another sequence has taken.
 /// </summary>
 internal sealed class KvPageLease
 {
     private readonly object _gate = new();
-    private KvPages? _pages;
+    private KvBlockExport? _export;
     private int _readers;
     private bool _retired;
 
-    public KvPageLease(KvPageHandle handle, KvPages? pages)
+    public KvPageLease(KvPageHandle handle, KvBlockExport export)
     {
         Handle = handle;
-        _pages = pages;
+        _export = export;
     }
 
     public KvPageHandle Handle { get; }
     public long LeaseId => Handle.LeaseId;
-    public string? SharedMemoryPath => Handle.SharedMemoryPath;
 
-    /// <summary>Pages in memory, for readers between <see cref="TryBeginRead"/> and <see cref="EndRead"/>.</summary>
-    public KvPages Pages => _pages ?? throw new InvalidOperationException($"Lease {LeaseId} holds no pages in memory");
+    /// <summary>The pinned blocks, for readers between <see cref="TryBeginRead"/> and <see cref="EndRead"/>.</summary>
+    public KvBlockExport Export => _export ?? throw new InvalidOperationException($"Lease {LeaseId} no longer pins its blocks");
 
     public bool HasReaders { get { lock (_gate) return _readers > 0; } }
 
-    /// <summary>Registers a reader of the in-memory pages; false once the lease is retired or when it has none.</summary>
+    /// <summary>Registers a reader of the pinned blocks; false once the lease is retired.</summary>
     public bool TryBeginRead()
     {
         lock (_gate)
         {
-            if (_retired || _pages is null) return false;
+            if (_retired || _export is null) return false;
             _readers++;
             return true;
         }
@@ -43,51 +42,32 @@ internal sealed class KvPageLease
 
     public void EndRead()
     {
-        KvPages? free;
+        KvBlockExport? unpin;
         lock (_gate)
         {
             _readers--;
-            free = _retired && _readers == 0 ? Detach() : null;
+            unpin = _retired && _readers == 0 ? Detach() : null;
         }
-        free?.Dispose();
+        unpin?.Release();
     }
 
-    /// <summary>Hands the pages to a new owner (in-process pull); null when readers still use them or they are gone.</summary>
-    public KvPages? TryTakePages()
-    {
-        lock (_gate)
-        {
-            if (_retired || _readers > 0) return null;
-            _retired = true;
-            return Detach();
-        }
-    }
-
-    /// <summary>Ends the lease: frees the pages now or when the last reader finishes, and deletes the shared-memory file.</summary>
+    /// <summary>Ends the lease: unpins the blocks now, or when the last reader finishes.</summary>
     public void Retire()
     {
-        KvPages? free;
+        KvBlockExport? unpin;
         lock (_gate)
         {
             if (_retired) return;
             _retired = true;
-            free = _readers == 0 ? Detach() : null;
+            unpin = _readers == 0 ? Detach() : null;
         }
-        free?.Dispose();
-        DeleteSharedMemoryFile();
+        unpin?.Release();
     }
 
-    public void DeleteSharedMemoryFile()
+    private KvBlockExport? Detach()
     {
-        if (SharedMemoryPath is null) return;
-        try { File.Delete(SharedMemoryPath); }
-        catch (DirectoryNotFoundException) { }
-    }
-
-    private KvPages? Detach()
-    {
-        var pages = _pages;
-        _pages = null;
-        return pages;
+        var export = _export;
+        _export = null;
+        return export;
     }
 }

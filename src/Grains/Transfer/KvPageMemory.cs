@@ -1,28 +1,17 @@
 using System.Buffers;
-using TorchSharp;
 
 namespace Dynamo.Orleans.Grains.Transfer;
 
 /// <summary>
-/// The native bytes of a contiguous CPU tensor as <see cref="Memory{T}"/>, so async socket calls read and write
-/// KV pages in place instead of staging them through managed arrays. Native memory never moves, so pinning is free;
-/// the owner of the tensor must keep it alive while the memory is in use.
+/// A region of native memory (a KV pool's blocks) as <see cref="Memory{T}"/>, so async socket calls read and write
+/// blocks in place instead of staging them through managed arrays. Native memory never moves, so pinning is free;
+/// the owner of the memory must keep it alive while this is in use.
 /// </summary>
-internal sealed unsafe class KvPageMemory : MemoryManager<byte>
+internal sealed unsafe class KvPageMemory(nint address, int length) : MemoryManager<byte>
 {
-    private readonly byte* _pointer;
-    private readonly int _length;
+    public override Span<byte> GetSpan() => new((void*)address, length);
 
-    public KvPageMemory(torch.Tensor tensor)
-    {
-        var bytes = tensor.bytes;
-        fixed (byte* p = bytes) _pointer = p;
-        _length = bytes.Length;
-    }
-
-    public override Span<byte> GetSpan() => new(_pointer, _length);
-
-    public override MemoryHandle Pin(int elementIndex = 0) => new(_pointer + elementIndex);
+    public override MemoryHandle Pin(int elementIndex = 0) => new((byte*)address + elementIndex);
 
     public override void Unpin() { }
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.CodeAnalysis;
-using Dynamo.Orleans.Kernels.Transfer;
+using Dynamo.Orleans.Kernels.Caching;
+using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Transfer;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -25,6 +25,7 @@ public sealed class KvPageOutbox : IDisposable
     private readonly ITimer _expiry;
     private readonly KvLeaseSigner _signer = new();
     private long _nextLeaseId;
+    private KvPoolDescriptor? _pool;
     private long _activeBytes;
     private long _expiredLeases;
     private bool _disposed;
@@ -55,46 +56,29 @@ public sealed class KvPageOutbox : IDisposable
     public long ExpiredLeases => Interlocked.Read(ref _expiredLeases);
 
     /// <summary>
-    /// Takes ownership of <paramref name="pages"/> and holds them under a new lease until pulled, released or expired.
-    /// With <paramref name="writeFile"/> (shared memory) the bytes move into the file it writes (returning its path) and
-    /// the tensor is freed at once; the lease then owns the file.
+    /// Takes ownership of <paramref name="export"/> (its pinned blocks) and holds it under a new lease until pulled,
+    /// released or expired; the handle names the pool, the blocks and the layer range.
     /// </summary>
-    public KvPageHandle Lease(KvPageOffer offer, KvPages pages, KvTransportKind transport, Func<ReadOnlySpan<byte>, string>? writeFile = null)
+    public KvPageHandle Lease(KvPageOffer offer, KvBlockExport export, KvTransportKind transport)
     {
         if (_disposed)
         {
-            pages.Dispose(); // ownership passed with the call, whatever its outcome
+            export.Release(); // ownership passed with the call, whatever its outcome
             throw new ObjectDisposedException(nameof(KvPageOutbox));
         }
         long leaseId = Interlocked.Increment(ref _nextLeaseId);
-        var d = pages.Descriptor;
-        string? path = null;
-        try
-        {
-            if (writeFile is not null) path = writeFile(pages.Bytes);
-        }
-        catch
-        {
-            pages.Dispose();
-            throw;
-        }
-
+        var d = export.Descriptor;
         var expires = _time.GetUtcNow().UtcDateTime + _options.LeaseTimeout;
         var handle = new KvPageHandle
         {
             SequenceId = offer.SequenceId, LeaseId = leaseId, Epoch = offer.Epoch, Transport = transport, Source = Location,
-            SharedMemoryPath = path, LayerStart = d.LayerStart, LayerCount = d.LayerCount, TotalLayers = d.TotalLayers,
+            LayerStart = d.LayerStart, LayerCount = d.LayerCount, TotalLayers = d.TotalLayers,
             LayerGroups = offer.LayerGroups, TokenCount = d.TokenCount, BlockSize = d.BlockSize, KvHeads = d.KvHeads,
             HeadDim = d.HeadDim, DType = d.DType, ByteLength = d.ByteLength,
             LeaseExpiresUtc = expires, WorkerId = offer.WorkerId, LeaseToken = _signer.Sign(leaseId, expires),
+            Pool = DescribeOnce(export.Pool), BlockIds = [.. export.Blocks],
         };
-        KvPages? held = pages;
-        if (path is not null)
-        {
-            pages.Dispose();
-            held = null;
-        }
-        var lease = new KvPageLease(handle, held);
+        var lease = new KvPageLease(handle, export);
         _leases[leaseId] = lease;
         Interlocked.Add(ref _activeBytes, handle.ByteLength);
         // Disposed meanwhile: its sweep of the leases may have run before this one was added, and nothing else would free it.
@@ -106,19 +90,22 @@ public sealed class KvPageOutbox : IDisposable
         return handle;
     }
 
-    /// <summary>The in-process hand-over: ends the lease and gives its pages to the caller, who must dispose them.</summary>
-    public bool TryTake(long leaseId, [MaybeNullWhen(false)] out KvPages pages)
+    /// <summary>The pool's descriptor, made once per pool: a worker publishes its pool once, handles refer to it.</summary>
+    private KvPoolDescriptor DescribeOnce(KvPool pool)
     {
-        pages = null;
-        if (!_leases.TryGetValue(leaseId, out var lease)) return false;
-        var taken = lease.TryTakePages();
-        if (taken is null) return false;
-        Forget(lease);
-        pages = taken;
-        return true;
+        var known = _pool;
+        if (known is not null && known.PoolId == pool.Id) return known;
+        return _pool = KvPoolDescriptors.Describe(pool, Location);
     }
 
-    /// <summary>Ends a lease and frees its pages (or deletes its file). Releasing an unknown or ended lease does nothing.</summary>
+    /// <summary>
+    /// An in-process reader's access to a lease's pinned blocks (the producer's pool is in this process): pair with
+    /// <see cref="KvPageLease.EndRead"/>. Null when the lease is gone.
+    /// </summary>
+    internal KvPageLease? TryBeginLocalRead(long leaseId) =>
+        _leases.TryGetValue(leaseId, out var lease) && lease.TryBeginRead() ? lease : null;
+
+    /// <summary>Ends a lease and unpins its blocks. Releasing an unknown or ended lease does nothing.</summary>
     public void Release(long leaseId)
     {
         if (_leases.TryGetValue(leaseId, out var lease) && Forget(lease)) lease.Retire();
@@ -162,13 +149,8 @@ public sealed class KvPageOutbox : IDisposable
         var now = _time.GetUtcNow().UtcDateTime;
         foreach (var lease in _leases.Values)
         {
-            // A shared-memory puller deletes the file once it has the bytes: a missing file is a completed pull, not an expiry.
-            if (lease.SharedMemoryPath is { } path && !File.Exists(path))
-            {
-                if (Forget(lease)) lease.Retire();
-                continue;
-            }
-            // A pull in progress is not abandoned: it will release the lease itself, or the next sweep reclaims it.
+            // A data-plane pull in progress is not abandoned: it releases the lease itself, or the next sweep reclaims it.
+            // A same-host consumer copying from a mapped pool is not seen here: it checks the expiry after its copy.
             if (lease.Handle.LeaseExpiresUtc > now || lease.HasReaders) continue;
             if (!Forget(lease)) continue;
             lease.Retire();

@@ -1,12 +1,12 @@
-using Dynamo.Orleans.Kernels.Transfer;
 using Dynamo.Orleans.Transfer;
 using Microsoft.Extensions.Options;
 
 namespace Dynamo.Orleans.Grains.Transfer;
 
 /// <summary>
-/// Chooses how pages travel by where producer and consumer run (same process → in-process hand-over, same host →
-/// shared memory, else TCP) unless options force one, and finds the registered transport for a handle.
+/// Chooses how blocks travel by where producer and consumer run (same process → in-process copy, same host and a
+/// registered pool → the consumer maps the producer's pool, else TCP from the pool) unless options force one, and finds
+/// the registered transport for a handle.
 /// </summary>
 public sealed class KvTransportSelector
 {
@@ -19,10 +19,10 @@ public sealed class KvTransportSelector
         _options = options.Value;
     }
 
-    /// <summary>How pages produced at <paramref name="source"/> and pulled at <paramref name="destination"/> travel.</summary>
-    public KvTransportKind Choose(KvPageLocation source, KvPageLocation destination) =>
+    /// <summary>How blocks produced at <paramref name="source"/> (in a pool peers can map or not) and pulled at <paramref name="destination"/> travel.</summary>
+    public KvTransportKind Choose(KvPageLocation source, KvPageLocation destination, bool sourcePoolMappable) =>
         _options.ForceTransport ?? (source.SameProcessAs(destination) ? KvTransportKind.InProcess
-            : source.SameHostAs(destination) ? KvTransportKind.SharedMemory
+            : source.SameHostAs(destination) && sourcePoolMappable ? KvTransportKind.SharedMemory
             : KvTransportKind.Tcp);
 
     /// <summary>The registered transport of <paramref name="kind"/>.</summary>
@@ -37,6 +37,4 @@ public sealed class KvTransportSelector
             ? transport
             : throw new InvalidOperationException($"No {handle.Transport} KV transport is registered here to pull lease {handle.LeaseId} of sequence {handle.SequenceId}");
 
-    public Task<KvPages> PullAsync(KvPageHandle handle, CancellationToken cancellationToken) =>
-        Resolve(handle).PullAsync(handle, cancellationToken);
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Kernels.Transfer;
 using Dynamo.Orleans.Transfer;
 using Microsoft.Extensions.Logging;
@@ -11,9 +12,9 @@ using static Dynamo.Orleans.Grains.Transfer.KvDataPlaneProtocol;
 namespace Dynamo.Orleans.Grains.Transfer;
 
 /// <summary>
-/// Other host (or forced). Offered pages stay in the producer's outbox, served by its <see cref="KvDataPlaneServer"/>;
-/// the consumer pulls them from that server, receiving at most
-/// ChunkBytes per call straight into the new tensor's bytes. Connections are kept alive and pooled per endpoint,
+/// Other host (or forced, or a private pool). Offered blocks stay pinned in the producer's pool, served by its
+/// <see cref="KvDataPlaneServer"/> straight from the pool into the socket; the consumer receives at most ChunkBytes per
+/// call straight into its reserved blocks. Connections are kept alive and pooled per endpoint,
 /// because a decode worker pulls every layer group of every sequence from the same few prefill workers.
 /// A pull presents the handle's lease token and, with a cluster secret, the proof that this process holds it.
 /// </summary>
@@ -45,10 +46,10 @@ public sealed class TcpKvTransport : IKvTransport, IDisposable
     /// <summary>The producer's data plane releases the lease once the receiver acknowledges the last byte.</summary>
     public bool PullEndsLease => true;
 
-    /// <summary>The pages stay in memory in the outbox, where the data plane reads them straight into the socket.</summary>
-    public KvPageHandle Offer(KvPageOffer offer, KvPages pages) => _outbox.Lease(offer, pages, Kind);
+    /// <summary>The blocks stay pinned in the pool, where the data plane reads them straight into the socket.</summary>
+    public KvPageHandle Offer(KvPageOffer offer, KvBlockExport export) => _outbox.Lease(offer, export, Kind);
 
-    public async Task<KvPages> PullAsync(KvPageHandle handle, CancellationToken cancellationToken)
+    public async Task<long> PullAsync(KvPageHandle handle, IKvImportTarget target, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var endpoint = handle.Source.DataPlaneEndpoint;
@@ -58,9 +59,9 @@ public sealed class TcpKvTransport : IKvTransport, IDisposable
             bool reusable = false;
             try
             {
-                var (pages, stale) = await PullOnAsync(socket, handle, pooled, cancellationToken, () => reusable = true);
+                var stale = await PullOnAsync(socket, handle, target, pooled, cancellationToken, () => reusable = true);
                 if (stale) continue; // the server closed this idle connection (it restarted or stopped): dial again
-                return pages!;
+                return handle.ByteLength;
             }
             finally
             {
@@ -71,7 +72,8 @@ public sealed class TcpKvTransport : IKvTransport, IDisposable
     }
 
     /// <summary>One pull on one connection. Stale is true when a pooled connection turned out closed before any reply.</summary>
-    private async Task<(KvPages? Pages, bool Stale)> PullOnAsync(Socket socket, KvPageHandle handle, bool pooled, CancellationToken ct, Action reusable)
+    private async Task<bool> PullOnAsync(Socket socket, KvPageHandle handle, IKvImportTarget target, bool pooled,
+                                         CancellationToken ct, Action reusable)
     {
         var frame = new byte[Math.Max(PullLength, HeaderLength)];
         WritePull(frame, handle.LeaseId, handle.LeaseExpiresUtc.Ticks, handle.LeaseToken, _peerKey);
@@ -80,14 +82,14 @@ public sealed class TcpKvTransport : IKvTransport, IDisposable
             await SendAllAsync(socket, frame.AsMemory(0, PullLength), ct);
             if (!await ReceiveExactlyAsync(socket, frame.AsMemory(0, HeaderLength), HeaderLength, ct))
             {
-                if (pooled) return (null, true);
+                if (pooled) return true;
                 throw new IOException($"KV data plane {handle.Source.DataPlaneEndpoint} closed the connection before answering the pull of lease {handle.LeaseId}");
             }
         }
         catch (SocketException e) when (pooled && e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted)
         {
             _logger.LogDebug(e, "Pooled data-plane connection to {Endpoint} was closed; reconnecting", handle.Source.DataPlaneEndpoint);
-            return (null, true);
+            return true;
         }
 
         var (status, length) = ReadHeader(frame);
@@ -107,34 +109,23 @@ public sealed class TcpKvTransport : IKvTransport, IDisposable
         if (length != handle.ByteLength)
             throw new InvalidDataException($"KV data plane {handle.Source.DataPlaneEndpoint} offers {length} bytes for lease {handle.LeaseId}, the handle says {handle.ByteLength}");
 
-        var pages = handle.AllocatePages();
+        var descriptor = handle.ToDescriptor();
+        target.BeginWrite(descriptor);
         try
         {
-            var data = new KvPageMemory(pages.Data).Memory;
-            unsafe
-            {
-                fixed (byte* destination = data.Span) KvPagePrefault.ForWrite(destination, data.Length);
-            }
-            int received = 0;
-            while (received < data.Length)
-            {
-                ct.ThrowIfCancellationRequested();
-                int n = await socket.ReceiveAsync(data.Slice(received, Math.Min(_options.ChunkBytes, data.Length - received)), SocketFlags.None, ct);
-                if (n == 0)
-                    throw new EndOfStreamException($"KV data plane {handle.Source.DataPlaneEndpoint} closed the pull of lease {handle.LeaseId} after {received} of {data.Length} bytes");
-                received += n;
-                KvTransferMetrics.TcpReceivedBytes.Add(n);
-            }
-            frame[0] = Ack;
-            await SendAllAsync(socket, frame.AsMemory(0, 1), ct);
-            reusable();
-            return (pages, false);
+            var blocks = target.Blocks.Take(descriptor.BlockCount).ToArray();
+            if (!await KvBlockSocket.ReceiveAsync(socket, target.Memory, blocks, handle.LayerStart, handle.LayerCount, _options.ChunkBytes,
+                                                  n => KvTransferMetrics.TcpReceivedBytes.Add(n), ct))
+                throw new EndOfStreamException($"KV data plane {handle.Source.DataPlaneEndpoint} closed the pull of lease {handle.LeaseId} before its last byte");
         }
-        catch
+        finally
         {
-            pages.Dispose();
-            throw;
+            target.EndWrite();
         }
+        frame[0] = Ack;
+        await SendAllAsync(socket, frame.AsMemory(0, 1), ct);
+        reusable();
+        return false;
     }
 
     private async Task<(Socket Socket, bool Pooled)> RentAsync(string endpoint, CancellationToken ct)

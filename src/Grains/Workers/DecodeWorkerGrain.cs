@@ -75,8 +75,8 @@ public sealed class DecodeWorkerGrain(
         try
         {
             var transport = transports.Resolve(handle);
-            using var pages = await transport.PullAsync(handle, CancellationToken.None);
-            await engine.Runtime.Engine.WriteImportAsync(handoff.Reservation, pages);
+            // Straight into the reserved blocks; a cancel meanwhile frees them only after this write (KvImportReservation).
+            await transport.PullAsync(handle, engine.Runtime.Engine.ImportTarget(handoff.Reservation), CancellationToken.None);
             if (!transport.PullEndsLease)
             {
                 handoff.Producer = handle.WorkerId;

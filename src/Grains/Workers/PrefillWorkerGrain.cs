@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using Dynamo.Orleans.Grains.Placement;
 using Dynamo.Orleans.Grains.Transfer;
 using Dynamo.Orleans.Kernels.Engine;
-using Dynamo.Orleans.Kernels.Transfer;
+using Dynamo.Orleans.Kernels.Caching;
 using Dynamo.Orleans.Transfer;
 using Dynamo.Orleans.Workers;
 using Microsoft.Extensions.Logging;
@@ -32,13 +32,17 @@ public sealed class PrefillWorkerGrain(
         int layers = runtime.Config.NumHiddenLayers;
         int groupSize = options.Value.ResolveLayerGroupSize(layers);
         int groups = (layers + groupSize - 1) / groupSize;
-        var transport = transports.Get(transports.Choose(outbox.Location, request.Target));
+        var pool = runtime.Engine.Pool;
+        var transport = transports.Get(transports.Choose(outbox.Location, request.Target, pool.Kind != KvPoolKind.Private));
         var stream = this.GetStreamProvider(options.Value.StreamProvider).GetStream<KvPageHandle>(KvStreams.For(request.SequenceId));
 
         // The engine thread only enqueues (it must not wait on Orleans); this turn offers and publishes.
-        var ready = Channel.CreateUnbounded<KvPages>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var ready = Channel.CreateUnbounded<KvBlockExport>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var sequence = runtime.Engine.Submit(request.PromptTokenIds, request.Sampling.ToSamplingParams(),
-                                             new KvExportPlan(groupSize, pages => ready.Writer.TryWrite(pages)));
+                                             new KvExportPlan(groupSize, export =>
+                                             {
+                                                 if (!ready.Writer.TryWrite(export)) export.Release(); // publishing ended: nobody will lease it
+                                             }));
         var leases = new List<long>();
         var publishing = PublishAsync(ready.Reader, stream, request, transport, groups, leases);
         // The caller gave up (its client left, or it re-routes): stop computing for nobody and free the blocks now.
@@ -53,7 +57,11 @@ public sealed class PrefillWorkerGrain(
         finally
         {
             ready.Writer.TryComplete();
-            await publishing;
+            try { await publishing; }
+            finally
+            {
+                while (ready.Reader.TryRead(out var unpublished)) unpublished.Release(); // publishing failed before reaching these
+            }
             // Cancelled, or the first token ended the sequence: nobody will pull these pages.
             if (first is null || finish is not null || cancellationToken.IsCancellationRequested)
                 foreach (var lease in leases) outbox.Release(lease);
@@ -63,13 +71,13 @@ public sealed class PrefillWorkerGrain(
         return new PrefillResult(first.ToWorkerToken(), finish is null, groups, sequence.CachedPromptTokens, transport.Kind);
     }
 
-    private async Task PublishAsync(ChannelReader<KvPages> ready, IAsyncStream<KvPageHandle> stream, PrefillRequest request,
+    private async Task PublishAsync(ChannelReader<KvBlockExport> ready, IAsyncStream<KvPageHandle> stream, PrefillRequest request,
                                     IKvTransport transport, int groups, List<long> leases)
     {
         var offer = new KvPageOffer(request.SequenceId, request.Epoch, this.GetPrimaryKeyString(), groups);
-        await foreach (var pages in ready.ReadAllAsync())
+        await foreach (var export in ready.ReadAllAsync())
         {
-            var handle = transport.Offer(offer, pages);
+            var handle = transport.Offer(offer, export);
             leases.Add(handle.LeaseId);
             try
             {

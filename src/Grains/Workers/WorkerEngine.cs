@@ -39,8 +39,11 @@ public sealed class WorkerEngine : ILifecycleParticipant<ISiloLifecycle>, IDispo
     {
         if (_options.Roles == WorkerRole.None) return Task.CompletedTask;
         _runtime = ModelRuntime.Load(_options.Engine);
-        _logger.LogInformation("Engine ready: model {Model}, {Blocks} KV blocks of {BlockSize} tokens, roles {Roles}",
-            _runtime.Name, _runtime.Engine.TotalBlocks, _runtime.Engine.BlockSize, WorkerRoles.Format(_options.Roles));
+        _logger.LogInformation("Engine ready: model {Model}, {Blocks} KV blocks of {BlockSize} tokens in a {Pool} pool, roles {Roles}",
+            _runtime.Name, _runtime.Engine.TotalBlocks, _runtime.Engine.BlockSize, _runtime.Engine.Pool.Kind, WorkerRoles.Format(_options.Roles));
+        // Same-host handoffs then go through the data plane: slower, still exact.
+        if (_runtime.Engine.PoolFallback is { } reason)
+            _logger.LogWarning("The KV pool is private (peers on this host cannot map it): {Reason}", reason);
         return Task.CompletedTask;
     }
 

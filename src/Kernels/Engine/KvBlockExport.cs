@@ -13,7 +13,8 @@ public sealed class KvBlockExport
     private readonly Action _release;
     private int _released;
 
-    internal KvBlockExport(KvPageDescriptor descriptor, int[] blocks, KvPool pool, Action release)
+    /// <param name="release">Unpins the blocks; called once.</param>
+    public KvBlockExport(KvPageDescriptor descriptor, IReadOnlyList<int> blocks, KvPool pool, Action release)
     {
         Descriptor = descriptor;
         Blocks = blocks;

@@ -205,22 +205,23 @@ public sealed class LlmEngine : IDisposable
     });
 
     /// <summary>
-    /// Copies one layer group straight from a pool (a peer's, mapped here; or another engine's in this process) into a
-    /// reservation's blocks: the one copy of a same-host handoff. Runs on the calling thread; the reservation cannot be
-    /// freed under it (see <see cref="KvImportReservation"/>).
+    /// The reservation as a place transports write into (from any thread): a copy from a peer's pool, a socket. The
+    /// reservation cannot be freed under a write (see <see cref="KvImportReservation"/>).
     /// </summary>
-    public long ImportBlocks(KvImportReservation reservation, KvPageDescriptor descriptor, IKvBlockMemory source, IReadOnlyList<int> sourceBlocks)
+    public IKvImportTarget ImportTarget(KvImportReservation reservation) => new ReservationTarget(this, reservation);
+
+    private sealed class ReservationTarget(LlmEngine engine, KvImportReservation reservation) : IKvImportTarget
     {
-        CheckCompatible(descriptor, reservation.TokenCount);
-        if (sourceBlocks.Count < descriptor.BlockCount)
-            throw new ArgumentException($"KV pages of {descriptor.TokenCount} tokens need {descriptor.BlockCount} blocks; the handle names {sourceBlocks.Count}");
-        if (!reservation.TryBeginWrite()) throw new InvalidOperationException($"import {reservation.Id} was committed or cancelled");
-        try
+        public IKvBlockMemory Memory => engine.Pool;
+        public IReadOnlyList<int> Blocks => reservation.Blocks;
+
+        public void BeginWrite(KvPageDescriptor descriptor)
         {
-            return KvBlockCopy.Copy(source, sourceBlocks.Take(descriptor.BlockCount).ToArray(), Pool, reservation.Blocks,
-                                    descriptor.LayerStart, descriptor.LayerCount);
+            engine.CheckCompatible(descriptor, reservation.TokenCount);
+            if (!reservation.TryBeginWrite()) throw new InvalidOperationException($"import {reservation.Id} was committed or cancelled");
         }
-        finally { reservation.EndWrite(); }
+
+        public void EndWrite() => reservation.EndWrite();
     }
 
     /// <summary>Turns a filled reservation into a running sequence that continues from <paramref name="continuation"/>.</summary>

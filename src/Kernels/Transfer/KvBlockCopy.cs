@@ -9,6 +9,23 @@ namespace Dynamo.Orleans.Kernels.Transfer;
 /// </summary>
 public static class KvBlockCopy
 {
+    /// <summary>Copies one layer group from <paramref name="source"/>'s blocks into the target's; returns the bytes moved.</summary>
+    public static long Import(IKvImportTarget target, KvPageDescriptor descriptor, IKvBlockMemory source, IReadOnlyList<int> sourceBlocks)
+    {
+        if (sourceBlocks.Count < descriptor.BlockCount)
+            throw new ArgumentException($"KV pages of {descriptor.TokenCount} tokens need {descriptor.BlockCount} blocks; the handle names {sourceBlocks.Count}");
+        target.BeginWrite(descriptor);
+        try
+        {
+            return Copy(source, sourceBlocks.Take(descriptor.BlockCount).ToArray(), target.Memory, target.Blocks.Take(descriptor.BlockCount).ToArray(),
+                        descriptor.LayerStart, descriptor.LayerCount);
+        }
+        finally
+        {
+            target.EndWrite();
+        }
+    }
+
     public static unsafe long Copy(IKvBlockMemory source, IReadOnlyList<int> sourceBlocks, IKvBlockMemory target, IReadOnlyList<int> targetBlocks,
                                    int layerStart, int layerCount)
     {

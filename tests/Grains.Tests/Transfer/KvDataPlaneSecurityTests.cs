@@ -25,8 +25,8 @@ public sealed class KvDataPlaneSecurityTests
     public async Task A_pull_with_the_handles_token_is_served_and_ends_the_lease()
     {
         await using var rig = Start();
-        var offered = RandomPages("float32", 20, 1, 2, 16);
-        var expected = BytesOf(offered); // the outbox frees the pages once their pull is acknowledged
+        var offered = rig.RandomPages("float32", 20, 1, 2, 16);
+        var expected = offered.Bytes; // the outbox frees the pages once their pull is acknowledged
         var handle = rig.Offer(offered, KvTransportKind.Tcp);
         Assert.Equal(32, handle.LeaseToken!.Length);
 
@@ -43,10 +43,10 @@ public sealed class KvDataPlaneSecurityTests
     {
         using var refusals = new RefusalCounts();
         await using var rig = Start();
-        var offered = RandomPages("float32", 20, 1, 2, 16);
-        var expected = BytesOf(offered); // the outbox frees the pages once their pull is acknowledged
+        var offered = rig.RandomPages("float32", 20, 1, 2, 16);
+        var expected = offered.Bytes; // the outbox frees the pages once their pull is acknowledged
         var handle = rig.Offer(offered, KvTransportKind.Tcp);
-        var other = rig.Offer(RandomPages("float32", 20, 1, 2, 16), KvTransportKind.Tcp);
+        var other = rig.Offer(rig.RandomPages("float32", 20, 1, 2, 16), KvTransportKind.Tcp);
         var flipped = handle.LeaseToken!.ToArray();
         flipped[7] ^= 1;
 
@@ -83,7 +83,7 @@ public sealed class KvDataPlaneSecurityTests
         using var refusals = new RefusalCounts();
         var clock = new ShiftedTimeProvider();
         await using var rig = Start(time: clock);
-        var stale = rig.Offer(RandomPages("float32", 20, 1, 2, 16), KvTransportKind.Tcp);
+        var stale = rig.Offer(rig.RandomPages("float32", 20, 1, 2, 16), KvTransportKind.Tcp);
 
         clock.Offset = rig.Options.LeaseTimeout + TimeSpan.FromSeconds(1);
         using var client = await ConnectAsync(rig.DataPlane.Endpoint);
@@ -93,8 +93,8 @@ public sealed class KvDataPlaneSecurityTests
         Assert.Equal(1, refusals.Of("expired"));
 
         // Expiry is what honest peers meet too: the same connection takes the next pull.
-        var fresh = RandomPages("float32", 20, 1, 2, 16);
-        var expected = BytesOf(fresh);
+        var fresh = rig.RandomPages("float32", 20, 1, 2, 16);
+        var expected = fresh.Bytes;
         var handle = rig.Offer(fresh, KvTransportKind.Tcp);
         var (okStatus, pages) = await client.PullAsync(Pull(handle));
         Assert.Equal(Ok, okStatus);
@@ -108,7 +108,7 @@ public sealed class KvDataPlaneSecurityTests
     {
         using var refusals = new RefusalCounts();
         await using var rig = Start();
-        var handle = rig.Offer(RandomPages("float32", 20, 1, 2, 16), KvTransportKind.Tcp);
+        var handle = rig.Offer(rig.RandomPages("float32", 20, 1, 2, 16), KvTransportKind.Tcp);
         var frame = Pull(handle);
 
         using var client = await ConnectAsync(rig.DataPlane.Endpoint);
@@ -124,8 +124,8 @@ public sealed class KvDataPlaneSecurityTests
         }
         Assert.Equal(2, refusals.Of("unknown"));
 
-        var next = RandomPages("float32", 20, 1, 2, 16);
-        var expected = BytesOf(next);
+        var next = rig.RandomPages("float32", 20, 1, 2, 16);
+        var expected = next.Bytes;
         var (okStatus, pages) = await client.PullAsync(Pull(rig.Offer(next, KvTransportKind.Tcp)));
         Assert.Equal(Ok, okStatus);
         Assert.Equal(expected, pages);
@@ -137,7 +137,7 @@ public sealed class KvDataPlaneSecurityTests
     {
         using var refusals = new RefusalCounts();
         await using var rig = Start();
-        var handle = rig.Offer(RandomPages("float32", 20, 1, 2, 16), KvTransportKind.Tcp);
+        var handle = rig.Offer(rig.RandomPages("float32", 20, 1, 2, 16), KvTransportKind.Tcp);
         var kvp1 = new byte[12];
         BitConverter.TryWriteBytes(kvp1, Kvp1);
         BitConverter.TryWriteBytes(kvp1.AsSpan(4), handle.LeaseId);
@@ -156,8 +156,8 @@ public sealed class KvDataPlaneSecurityTests
     {
         using var refusals = new RefusalCounts();
         await using var rig = Start(o => o.ClusterSecret = Secret);
-        var offered = RandomPages("float32", 20, 1, 2, 16);
-        var expected = BytesOf(offered); // the outbox frees the pages once their pull is acknowledged
+        var offered = rig.RandomPages("float32", 20, 1, 2, 16);
+        var expected = offered.Bytes; // the outbox frees the pages once their pull is acknowledged
         var handle = rig.Offer(offered, KvTransportKind.Tcp);
 
         foreach (var wrong in new[] { null, "another-secret-of-some-length" })
@@ -173,11 +173,11 @@ public sealed class KvDataPlaneSecurityTests
         // A silo of another cluster (another secret) fails with a clear error; one of this cluster pulls.
         await using (var stranger = Start(o => o.ClusterSecret = "another-secret-of-some-length"))
         {
-            var error = await Assert.ThrowsAsync<UnauthorizedAccessException>(() => stranger.Tcp.PullAsync(handle, CancellationToken.None));
+            var error = await Assert.ThrowsAsync<UnauthorizedAccessException>(() => stranger.PullAsync(stranger.Tcp, handle));
             Assert.Contains(handle.LeaseId.ToString(), error.Message);
         }
-        using var pulled = await rig.Tcp.PullAsync(handle, CancellationToken.None);
-        Assert.Equal(expected, BytesOf(pulled));
+        var pulled = await rig.PullAsync(rig.Tcp, handle, CancellationToken.None);
+        Assert.Equal(expected, pulled);
         Assert.Equal(3, refusals.Total);
     }
 
@@ -185,14 +185,14 @@ public sealed class KvDataPlaneSecurityTests
     public async Task The_tcp_transport_reports_a_forged_handle_as_refused_and_a_replay_as_a_missing_lease()
     {
         await using var rig = Start();
-        var offered = RandomPages("float32", 20, 1, 2, 16);
-        var expected = BytesOf(offered); // the outbox frees the pages once their pull is acknowledged
+        var offered = rig.RandomPages("float32", 20, 1, 2, 16);
+        var expected = offered.Bytes; // the outbox frees the pages once their pull is acknowledged
         var handle = rig.Offer(offered, KvTransportKind.Tcp);
 
-        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => rig.Tcp.PullAsync(handle with { LeaseToken = null }, CancellationToken.None));
-        using (var pulled = await rig.Tcp.PullAsync(handle, CancellationToken.None))
-            Assert.Equal(expected, BytesOf(pulled));
-        var replay = await Assert.ThrowsAsync<KvLeaseNotFoundException>(() => rig.Tcp.PullAsync(handle, CancellationToken.None));
+        await Assert.ThrowsAsync<UnauthorizedAccessException>(() => rig.PullAsync(rig.Tcp, handle with { LeaseToken = null }));
+        var pulled = await rig.PullAsync(rig.Tcp, handle, CancellationToken.None);
+            Assert.Equal(expected, pulled);
+        var replay = await Assert.ThrowsAsync<KvLeaseNotFoundException>(() => rig.PullAsync(rig.Tcp, handle));
         Assert.Equal(handle.LeaseId, replay.LeaseId);
     }
 

@@ -4,96 +4,103 @@ using static Dynamo.Orleans.Grains.Tests.Transfer.KvTransferRig;
 
 namespace Dynamo.Orleans.Grains.Tests.Transfer;
 
-/// <summary>DESIGN rule 5: every offered page has one owner and a lease; nothing outlives it.</summary>
+/// <summary>DESIGN rule 5: every offered block has one owner and a lease; nothing stays pinned beyond it.</summary>
 public sealed class KvPageOutboxTests
 {
     [Fact]
-    public async Task Leases_nobody_pulls_are_reclaimed_at_expiry_and_pulling_them_then_names_the_lease()
+    public async Task Leases_nobody_pulls_are_reclaimed_at_expiry_their_blocks_unpinned_and_pulling_them_then_names_the_lease()
     {
         await using var rig = Start(o => o.LeaseTimeout = TimeSpan.FromMilliseconds(200));
-        var handles = Enum.GetValues<KvTransportKind>().Select(kind => rig.Offer(RandomPages("float32", 33, 2, 2, 32), kind)).ToArray();
+        var offered = Enum.GetValues<KvTransportKind>().Select(_ => rig.RandomPages("float32", 33, 2, 2, 32)).ToArray();
+        var handles = Enum.GetValues<KvTransportKind>().Select((kind, i) => rig.Offer(offered[i], kind)).ToArray();
         Assert.Equal(3, rig.Outbox.ActiveLeases);
-        Assert.Single(rig.SharedMemoryFiles());
         Assert.All(handles, h => Assert.True(h.LeaseExpiresUtc > DateTime.UtcNow));
+        Assert.All(offered, o => Assert.False(o.Unpinned));
 
         await Eventually(() => rig.Outbox.ExpiredLeases == 3, "all three leases expired");
 
         Assert.Equal(0, rig.Outbox.ActiveLeases);
         Assert.Equal(0, rig.Outbox.ActiveBytes);
-        Assert.Empty(rig.SharedMemoryFiles());
+        Assert.All(offered, o => Assert.True(o.Unpinned, "an expired lease unpins its blocks"));
         foreach (var handle in handles)
         {
-            var error = await Assert.ThrowsAsync<KvLeaseNotFoundException>(() => rig.Transport(handle.Transport).PullAsync(handle, CancellationToken.None));
+            var error = await Assert.ThrowsAsync<KvLeaseNotFoundException>(() => rig.PullAsync(rig.Transport(handle.Transport), handle));
             Assert.Equal(handle.LeaseId, error.LeaseId);
             Assert.Contains(handle.LeaseId.ToString(), error.Message);
-            if (handle.Transport == KvTransportKind.SharedMemory) Assert.Contains(handle.SharedMemoryPath!, error.Message);
         }
     }
 
     [Fact]
-    public async Task A_shared_memory_offer_moves_the_bytes_into_a_file_that_the_pull_deletes()
+    public async Task A_handle_names_the_pool_the_blocks_and_the_layer_range_and_the_pool_is_described_once()
     {
         await using var rig = Start();
-        var handle = rig.Offer(RandomPages("bfloat16", 50, 3, 2, 64), KvTransportKind.SharedMemory);
-        Assert.NotNull(handle.SharedMemoryPath);
-        Assert.StartsWith(rig.Options.SharedMemoryDirectory, handle.SharedMemoryPath);
-        Assert.Equal(handle.ByteLength, new FileInfo(handle.SharedMemoryPath).Length);
+        var pages = rig.RandomPages("bfloat16", 50, 3, 2, 64);
+        var first = rig.Offer(pages, KvTransportKind.SharedMemory);
+        var second = rig.Offer(pages, KvTransportKind.Tcp);
 
-        using (await rig.SharedMemory.PullAsync(handle, CancellationToken.None)) { }
-
-        Assert.False(File.Exists(handle.SharedMemoryPath));
-        await Eventually(() => rig.Outbox.ActiveLeases == 0, "the outbox noticed the pulled file");
-        Assert.Equal(0, rig.Outbox.ExpiredLeases);
+        Assert.Equal(pages.Export.Pool.Id, first.Pool.PoolId);
+        Assert.Equal(KvPoolDescriptor.SharedMemory, first.Pool.Access);
+        Assert.Equal(pages.Export.Pool.SharedMemoryPath, first.Pool.Path);
+        Assert.Equal(Environment.ProcessId, first.Pool.ProcessId);
+        Assert.Equal([3, 4 * 2 + 3, 16, 2, 64], new[] { first.Pool.Layers, first.Pool.Blocks, first.Pool.BlockSize, first.Pool.KvHeads, first.Pool.HeadDim });
+        Assert.Equal("bfloat16", first.Pool.DType);
+        Assert.Equal(pages.Export.Blocks, first.BlockIds);
+        Assert.Equal((0, 3), (first.LayerStart, first.LayerCount));
+        Assert.Same(first.Pool, second.Pool); // published once, referred to by every handle
     }
 
     [Fact]
-    public async Task Release_frees_the_lease_once_and_later_releases_do_nothing()
+    public async Task Release_ends_the_lease_once_unpins_its_blocks_and_later_releases_do_nothing()
     {
         await using var rig = Start();
-        var memory = rig.Offer(RandomPages("float32", 16, 1, 1, 8), KvTransportKind.Tcp);
-        var file = rig.Offer(RandomPages("float32", 16, 1, 1, 8), KvTransportKind.SharedMemory);
+        var tcp = rig.RandomPages("float32", 16, 1, 1, 8);
+        var shared = rig.RandomPages("float32", 16, 1, 1, 8);
+        var memory = rig.Offer(tcp, KvTransportKind.Tcp);
+        var mapped = rig.Offer(shared, KvTransportKind.SharedMemory);
 
         rig.Outbox.Release(memory.LeaseId);
-        rig.Outbox.Release(file.LeaseId);
+        rig.Outbox.Release(mapped.LeaseId);
         rig.Outbox.Release(memory.LeaseId);
         rig.Outbox.Release(12345);
 
         Assert.Equal(0, rig.Outbox.ActiveLeases);
         Assert.Equal(0, rig.Outbox.ActiveBytes);
-        Assert.False(File.Exists(file.SharedMemoryPath));
-        Assert.False(rig.Outbox.TryTake(memory.LeaseId, out _));
-        await Assert.ThrowsAsync<KvLeaseNotFoundException>(() => rig.Tcp.PullAsync(memory, CancellationToken.None));
+        Assert.True(tcp.Unpinned && shared.Unpinned);
+        await Assert.ThrowsAsync<KvLeaseNotFoundException>(() => rig.PullAsync(rig.Tcp, memory));
+        await Assert.ThrowsAsync<KvLeaseNotFoundException>(() => rig.PullAsync(rig.InProcess, memory with { Transport = KvTransportKind.InProcess }));
     }
 
     [Fact]
-    public async Task Try_take_hands_the_pages_over_exactly_once()
+    public async Task An_in_process_pull_copies_the_blocks_and_ends_the_lease_exactly_once()
     {
         await using var rig = Start();
-        var offered = RandomPages("bfloat16", 9, 1, 2, 8);
+        var offered = rig.RandomPages("bfloat16", 9, 1, 2, 8);
         var handle = rig.Offer(offered, KvTransportKind.InProcess);
 
-        Assert.True(rig.Outbox.TryTake(handle.LeaseId, out var taken));
-        using (taken)
-        {
-            Assert.Same(offered, taken);
-            Assert.False(rig.Outbox.TryTake(handle.LeaseId, out _));
-            Assert.Equal(0, rig.Outbox.ActiveLeases);
-            var error = await Assert.ThrowsAsync<KvLeaseNotFoundException>(() => rig.InProcess.PullAsync(handle, CancellationToken.None));
-            Assert.Contains(handle.LeaseId.ToString(), error.Message);
-        }
+        Assert.Equal(offered.Bytes, await rig.PullAsync(rig.InProcess, handle));
+        Assert.Equal(0, rig.Outbox.ActiveLeases);
+        Assert.True(offered.Unpinned);
+        var error = await Assert.ThrowsAsync<KvLeaseNotFoundException>(() => rig.PullAsync(rig.InProcess, handle));
+        Assert.Contains(handle.LeaseId.ToString(), error.Message);
     }
 
     [Fact]
-    public async Task Disposing_the_outbox_frees_every_lease_and_file()
+    public async Task Disposing_the_outbox_unpins_every_lease()
     {
         await using var rig = Start();
-        foreach (var kind in Enum.GetValues<KvTransportKind>()) rig.Offer(RandomPages("float32", 16, 1, 1, 8), kind);
-        Assert.Single(rig.SharedMemoryFiles());
+        var offered = Enum.GetValues<KvTransportKind>().Select(kind =>
+        {
+            var pages = rig.RandomPages("float32", 16, 1, 1, 8);
+            rig.Offer(pages, kind);
+            return pages;
+        }).ToArray();
 
         rig.Outbox.Dispose();
 
         Assert.Equal(0, rig.Outbox.ActiveLeases);
-        Assert.Empty(rig.SharedMemoryFiles());
-        Assert.Throws<ObjectDisposedException>(() => rig.Offer(RandomPages("float32", 16, 1, 1, 8), KvTransportKind.Tcp));
+        Assert.All(offered, o => Assert.True(o.Unpinned));
+        var late = rig.RandomPages("float32", 16, 1, 1, 8);
+        Assert.Throws<ObjectDisposedException>(() => rig.Offer(late, KvTransportKind.Tcp));
+        Assert.True(late.Unpinned, "an offer refused still unpins what it was given");
     }
 }

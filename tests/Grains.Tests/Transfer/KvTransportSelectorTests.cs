@@ -15,10 +15,12 @@ public sealed class KvTransportSelectorTests
     public void Locality_decides_the_transport()
     {
         var selector = Selector();
-        Assert.Equal(KvTransportKind.InProcess, selector.Choose(Prefill, Prefill with { DataPlaneEndpoint = "10.0.0.1:7001" }));
-        Assert.Equal(KvTransportKind.InProcess, selector.Choose(Prefill, Prefill with { HostName = "GPU-NODE-1" }));
-        Assert.Equal(KvTransportKind.SharedMemory, selector.Choose(Prefill, Prefill with { ProcessId = 200 }));
-        Assert.Equal(KvTransportKind.Tcp, selector.Choose(Prefill, new KvPageLocation("gpu-node-2", 100, "10.0.0.2:7000")));
+        Assert.Equal(KvTransportKind.InProcess, selector.Choose(Prefill, Prefill with { DataPlaneEndpoint = "10.0.0.1:7001" }, true));
+        Assert.Equal(KvTransportKind.InProcess, selector.Choose(Prefill, Prefill with { HostName = "GPU-NODE-1" }, false));
+        Assert.Equal(KvTransportKind.SharedMemory, selector.Choose(Prefill, Prefill with { ProcessId = 200 }, true));
+        // A private pool (the host had no room in /dev/shm) cannot be mapped: same-host peers use the data plane.
+        Assert.Equal(KvTransportKind.Tcp, selector.Choose(Prefill, Prefill with { ProcessId = 200 }, false));
+        Assert.Equal(KvTransportKind.Tcp, selector.Choose(Prefill, new KvPageLocation("gpu-node-2", 100, "10.0.0.2:7000"), true));
     }
 
     [Theory]
@@ -28,16 +30,17 @@ public sealed class KvTransportSelectorTests
     public void Force_transport_overrides_locality(KvTransportKind force)
     {
         var selector = Selector(force);
-        Assert.Equal(force, selector.Choose(Prefill, Prefill));
-        Assert.Equal(force, selector.Choose(Prefill, Prefill with { ProcessId = 200 }));
-        Assert.Equal(force, selector.Choose(Prefill, new KvPageLocation("elsewhere", 1, "10.0.0.9:1")));
+        Assert.Equal(force, selector.Choose(Prefill, Prefill, true));
+        Assert.Equal(force, selector.Choose(Prefill, Prefill with { ProcessId = 200 }, true));
+        Assert.Equal(force, selector.Choose(Prefill, new KvPageLocation("elsewhere", 1, "10.0.0.9:1"), false));
     }
 
     [Fact]
     public void A_handle_whose_transport_is_not_registered_is_a_clear_error()
     {
         using var outbox = Outbox();
-        var shared = new SharedMemoryKvTransport(outbox, Options.Create(new KvTransportOptions()));
+        using var peers = new KvPeerPools(Microsoft.Extensions.Logging.Abstractions.NullLogger<KvPeerPools>.Instance);
+        var shared = new SharedMemoryKvTransport(outbox, peers);
         var selector = Selector(null, shared);
         var handle = Handle(KvTransportKind.Tcp);
         Assert.Same(shared, selector.Resolve(handle with { Transport = KvTransportKind.SharedMemory }));
@@ -52,7 +55,7 @@ public sealed class KvTransportSelectorTests
         using var outbox = Outbox();
         var transport = new InProcessKvTransport(outbox);
         var handle = Handle(KvTransportKind.InProcess) with { Source = outbox.Location with { ProcessId = Environment.ProcessId + 1 } };
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => transport.PullAsync(handle, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => transport.PullAsync(handle, null!, CancellationToken.None));
         Assert.Contains("42", error.Message);
     }
 
@@ -65,5 +68,7 @@ public sealed class KvTransportSelectorTests
         SequenceId = "seq", LeaseId = 42, Epoch = 0, Transport = transport, Source = Prefill, LayerStart = 0, LayerCount = 1,
         TotalLayers = 1, LayerGroups = 1, TokenCount = 1, BlockSize = 16, KvHeads = 1, HeadDim = 8, DType = "float32",
         ByteLength = 2 * 16 * 8 * 4, LeaseExpiresUtc = DateTime.UtcNow.AddMinutes(1), WorkerId = "w",
+        Pool = new KvPoolDescriptor("pool", "gpu-node-1", 100, KvPoolDescriptor.Private, "layer,kv,block,token,head,dim", 1, 4, 16, 1, 8, "float32", null, null, 0, 0),
+        BlockIds = [0],
     };
 }

@@ -9,7 +9,8 @@ namespace Dynamo.Orleans.Kernels.Tests.Engine;
 internal static class EngineFixture
 {
     public static LlmEngine Create(string architecture = "LlamaForCausalLM", int blockSize = 4, int? blocks = 64,
-                                   int maxBatchedTokens = 256, int maxNumSeqs = 32, bool prefixCaching = true)
+                                   int maxBatchedTokens = 256, int maxNumSeqs = 32, bool prefixCaching = true,
+                                   Action<EngineOptions>? configure = null)
     {
         var model = RandomModels.Create(RandomModels.Config(architecture));
         var options = new EngineOptions
@@ -17,6 +18,7 @@ internal static class EngineFixture
             BlockSize = blockSize, KvCacheBlocks = blocks, MaxBatchedTokens = maxBatchedTokens, MaxNumSeqs = maxNumSeqs,
             EnablePrefixCaching = prefixCaching, Threads = 1,
         };
+        configure?.Invoke(options);
         return new LlmEngine(model, options, []);
     }
 

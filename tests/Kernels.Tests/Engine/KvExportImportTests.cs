@@ -26,10 +26,13 @@ public sealed class KvExportImportTests
         var pages = Assert.Single(prefilled.Groups); // all layers in one group
         Assert.Equal((0, layers), (pages.Descriptor.LayerStart, pages.Descriptor.LayerCount));
         Assert.Equal(promptLength, pages.Descriptor.TokenCount);
-        Assert.Equal(0, (await SettledStats(prefill)).UsedBlocks);
+        // Handed off, the sequence is gone from the prefill engine, but its blocks stay pinned for the consumer.
+        Assert.Equal((promptLength + 3) / 4, (await SettledStats(prefill)).UsedBlocks);
 
         var continued = await ImportAsync(decode, prompt.Length, prefilled.Groups,
                                           new SequenceContinuation([.. prompt, prefilled.First], prompt.Length, prefilled.Parameters));
+        prefilled.Dispose(); // the consumer has its copy: the lease ends
+        Assert.Equal(0, (await SettledStats(prefill)).UsedBlocks);
         var rest = await ReadAllAsync(continued);
         Assert.Equal(expected, rest.Prepend(prefilled.First).ToArray());
         Assert.Equal(0, (await SettledStats(decode)).UsedBlocks);
@@ -50,7 +53,7 @@ public sealed class KvExportImportTests
         Assert.Equal(2, prefilled.Groups.Count);
         foreach (var group in prefilled.Groups.Reverse()) // groups may arrive in any order
         {
-            using var wire = KvPages.FromBytes(group.Descriptor, group.Bytes.ToArray()); // as a byte transport would
+            using var wire = OnTheWire(group); // as a byte transport would
             await decode.WriteImportAsync(reservation, wire);
         }
         var continued = await decode.CommitImportAsync(reservation, new SequenceContinuation([.. prompt, prefilled.First], prompt.Length, prefilled.Parameters));
@@ -59,7 +62,7 @@ public sealed class KvExportImportTests
     }
 
     [Fact]
-    public async Task Pages_streamed_per_layer_group_during_prefill_continue_identically_and_free_the_prefill_blocks()
+    public async Task Blocks_exported_per_layer_group_during_prefill_continue_identically_and_are_freed_when_released()
     {
         var prompt = Prompt(19, 13);
         using var single = Create();
@@ -67,15 +70,21 @@ public sealed class KvExportImportTests
 
         using var prefill = Create();
         using var decode = Create();
-        var groups = new System.Collections.Concurrent.ConcurrentQueue<KvPages>();
+        var groups = new System.Collections.Concurrent.ConcurrentQueue<KvBlockExport>();
         var handle = prefill.Submit(prompt, SamplingParams.Greedy(9) with { Seed = 5 }, new KvExportPlan(1, groups.Enqueue));
         var first = await handle.Tokens.ReadAsync();
         Assert.Null(await handle.Completion); // handed off
         Assert.Equal([0, 1], groups.Select(g => g.Descriptor.LayerStart));
-        Assert.Equal(0, (await SettledStats(prefill)).UsedBlocks);
+        Assert.Equal(5, (await SettledStats(prefill)).UsedBlocks); // 19 tokens: five blocks of 4, pinned by both groups
 
         var reservation = await decode.ReserveImportAsync(prompt.Length);
-        foreach (var g in groups) { await decode.WriteImportAsync(reservation, g); g.Dispose(); }
+        foreach (var g in groups)
+        {
+            KvBlockCopy.Import(decode.ImportTarget(reservation), g.Descriptor, g.Pool, g.Blocks);
+            g.Release();
+            g.Release(); // once only
+        }
+        Assert.Equal(0, (await SettledStats(prefill)).UsedBlocks);
         var continued = await decode.CommitImportAsync(reservation, new SequenceContinuation([.. prompt, first.TokenId], prompt.Length, SamplingParams.Greedy(9) with { Seed = 5 }));
         var rest = new List<int>();
         await foreach (var t in continued.ReadAllAsync()) rest.Add(t.TokenId);
@@ -131,12 +140,13 @@ public sealed class KvExportImportTests
         var reservation = await decode.ReserveImportAsync(prompt.Length);
         Assert.Equal(4, (await SettledStats(decode)).UsedBlocks);
         using var prefilled = await PrefillAsync(prefill, prompt, SamplingParams.Greedy(4), seed: 1, layerGroupSize: 2);
-        await decode.WriteImportAsync(reservation, prefilled.Groups[0]);
+        KvBlockCopy.Import(decode.ImportTarget(reservation), prefilled.Groups[0].Descriptor, prefilled.Groups[0].Pool, prefilled.Groups[0].Blocks);
 
         await decode.CancelImportAsync(reservation);
         await decode.CancelImportAsync(reservation); // safe to repeat
         Assert.Equal(0, (await SettledStats(decode)).UsedBlocks);
-        var write = await Assert.ThrowsAsync<InvalidOperationException>(() => decode.WriteImportAsync(reservation, prefilled.Groups[0]));
+        var write = Assert.Throws<InvalidOperationException>(() =>
+            KvBlockCopy.Import(decode.ImportTarget(reservation), prefilled.Groups[0].Descriptor, prefilled.Groups[0].Pool, prefilled.Groups[0].Blocks));
         Assert.Contains("committed or cancelled", write.Message);
         var commit = await Assert.ThrowsAsync<InvalidOperationException>(() =>
             decode.CommitImportAsync(reservation, new SequenceContinuation([.. prompt, prefilled.First], prompt.Length, prefilled.Parameters)));
@@ -155,5 +165,39 @@ public sealed class KvExportImportTests
             ImportAsync(decode, prompt.Length, prefilled.Groups, new SequenceContinuation(prompt, prompt.Length, prefilled.Parameters)));
         Assert.Contains("must have more tokens", error.Message);
         Assert.Equal(0, (await SettledStats(decode)).UsedBlocks);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_reservation_while_a_write_is_in_flight_frees_its_blocks_only_when_the_write_ends()
+    {
+        using var decode = Create();
+        var reservation = await decode.ReserveImportAsync(20);
+        Assert.True(reservation.TryBeginWrite()); // a transport is writing into the blocks
+
+        await decode.CancelImportAsync(reservation);
+
+        Assert.Equal(5, (await SettledStats(decode)).UsedBlocks); // not yet: bytes may still land in them
+        Assert.False(reservation.TryBeginWrite());
+        reservation.EndWrite();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await SettledStats(decode)).UsedBlocks != 0 && DateTime.UtcNow < deadline) await Task.Delay(10);
+        Assert.Equal(0, (await SettledStats(decode)).UsedBlocks);
+    }
+
+    [Fact]
+    public async Task An_engine_pool_is_registered_shared_memory_unless_asked_otherwise()
+    {
+        using var registered = Create();
+        Assert.Equal(Dynamo.Orleans.Kernels.Caching.KvPoolKind.SharedMemory, registered.Pool.Kind);
+        Assert.Null(registered.PoolFallback);
+        Assert.True(File.Exists(registered.Pool.SharedMemoryPath));
+        using var asked = Create(configure: o => o.KvPool.Registered = false);
+        Assert.Equal(Dynamo.Orleans.Kernels.Caching.KvPoolKind.Private, asked.Pool.Kind);
+        using var noRoom = Create(configure: o => o.KvPool.SharedMemoryDirectory = "/nonexistent-shm");
+        Assert.Equal(Dynamo.Orleans.Kernels.Caching.KvPoolKind.Private, noRoom.Pool.Kind);
+        Assert.Contains("/nonexistent-shm", noRoom.PoolFallback);
+        var path = registered.Pool.SharedMemoryPath!;
+        registered.Dispose();
+        Assert.False(File.Exists(path), "stopping the engine unlinks its pool file");
     }
 }

@@ -1,9 +1,10 @@
 namespace Dynamo.Orleans.Transfer;
 
 /// <summary>
-/// A reference to one layer group of a sequence's KV pages held under a lease by the worker that produced them.
-/// This, never the bytes, is what travels on the "kv-pages" stream; the transport named here moves the bytes.
-/// Data layout (as Kernels' KvPages): [LayerCount, 2, blocks, BlockSize, KvHeads, HeadDim] in <see cref="DType"/>.
+/// A reference to one layer group of a sequence's KV: (pool, block ids, layer range), pinned in the producing worker's
+/// pool under a lease until the consumer acknowledges. This, never the bytes, is what travels on the "kv-pages" stream;
+/// the transport named here moves the bytes. On the wire (TCP) the bytes are in the order
+/// [LayerCount, 2, blocks, BlockSize, KvHeads, HeadDim] in <see cref="DType"/>.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record KvPageHandle
@@ -15,8 +16,7 @@ public sealed record KvPageHandle
     [Id(2)] public required int Epoch { get; init; }
     [Id(3)] public required KvTransportKind Transport { get; init; }
     [Id(4)] public required KvPageLocation Source { get; init; }
-    /// <summary>For <see cref="KvTransportKind.SharedMemory"/>: the file holding the bytes.</summary>
-    [Id(5)] public string? SharedMemoryPath { get; init; }
+    // Id 5 held the path of a per-lease shared-memory copy: pages are no longer copied out of the pool.
     [Id(6)] public required int LayerStart { get; init; }
     [Id(7)] public required int LayerCount { get; init; }
     [Id(8)] public required int TotalLayers { get; init; }
@@ -38,4 +38,8 @@ public sealed record KvPageHandle
     /// holds: a TCP pull must present it, so knowing a lease id (or guessing one) is not enough to read the pages.
     /// </summary>
     [Id(19)] public byte[]? LeaseToken { get; init; }
+    /// <summary>The producer's pool, as it published it once when the pool was made.</summary>
+    [Id(20)] public required KvPoolDescriptor Pool { get; init; }
+    /// <summary>The sequence's blocks in that pool, in token order (<see cref="TokenCount"/> tokens' worth).</summary>
+    [Id(21)] public required int[] BlockIds { get; init; }
 }
