@@ -9,7 +9,8 @@ namespace Dynamo.Orleans.Kernels.Diagnostics;
 /// <summary>
 /// A same-host handoff reduced to its two halves, as the checks run it: a producer engine prefills with a
 /// <see cref="KvExportPlan"/> and keeps the prompt's blocks pinned in its pool; a consumer reserves blocks, copies every
-/// layer group straight out of that pool (its own memory, or a peer's mapped here) and continues the sequence.
+/// layer group straight out of that pool (its own memory, or a peer's mapped here: <see cref="KvBlockCopy.Import"/>) and
+/// continues the sequence.
 /// </summary>
 public static class PoolHandoff
 {
@@ -55,7 +56,8 @@ public static class PoolHandoff
         long bytes = 0;
         try
         {
-            foreach (var (descriptor, blocks) in groups) bytes += consumer.ImportBlocks(reservation, descriptor, source, blocks);
+            var target = consumer.ImportTarget(reservation);
+            foreach (var (descriptor, blocks) in groups) bytes += KvBlockCopy.Import(target, descriptor, source, blocks);
         }
         catch
         {
