@@ -22,6 +22,7 @@ public sealed class GpuBundleTests : IDisposable
         Assert.True(built == 0, buildLog);
         Assert.False(File.Exists(Path.Combine(bundle, "libtorch.so")), "the bundle carries the packaged libtorch");
         Assert.True(File.Exists(Path.Combine(bundle, "check.sh")));
+        Assert.True(File.Exists(Path.Combine(bundle, "eager_decode.py")), "check.sh runs the PyTorch eager baseline from beside itself");
         long packed = new FileInfo(bundle + ".tar.gz").Length;
         Assert.True(packed <= 60L * 1024 * 1024, $"the packed bundle is {packed / (1024.0 * 1024):F1} MiB");
 
