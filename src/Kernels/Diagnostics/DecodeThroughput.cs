@@ -16,7 +16,8 @@ public static class DecodeThroughput
     /// Decodes <paramref name="tokens"/> greedy tokens after a warm-up run of the same prompt (the first call of each shape
     /// is slow on every device); the timed span runs from the first token to the last, so prefill is not in it.
     /// </summary>
-    public static async Task<DecodeMeasurement> MeasureAsync(LlmEngine engine, IReadOnlyList<int> prompt, int tokens, CancellationToken cancellationToken = default)
+    public static async Task<DecodeMeasurement> MeasureAsync(LlmEngine engine, IReadOnlyList<int> prompt, int tokens,
+                                                             CancellationToken cancellationToken = default)
     {
         if (tokens < 2) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, "decode speed needs at least 2 tokens");
         var parameters = SamplingParams.Greedy(tokens) with { IgnoreEos = true };
@@ -38,6 +39,7 @@ public static class DecodeThroughput
         // Decode step i (1..n-1) attends over the prompt and i generated tokens: on average prompt + n / 2 positions.
         double meanContext = prompt.Count + ids.Count / 2.0;
         int decoded = ids.Count - 1;
-        return new DecodeMeasurement(decoded, clock.Elapsed.TotalSeconds, engine.Model.StepWeightBytes, (long)(meanContext * kvBytesPerPosition), ids);
+        return new DecodeMeasurement(decoded, clock.Elapsed.TotalSeconds, engine.Model.StepWeightBytes, (long)(meanContext * kvBytesPerPosition),
+                                     ids);
     }
 }

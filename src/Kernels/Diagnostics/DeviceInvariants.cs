@@ -87,7 +87,10 @@ public static class DeviceInvariants
             }, []);
     }
 
-    /// <summary>Prefill then decode over scattered blocks at batch 1, and a mixed batch (decodes, chunks, a chunk after a cached prefix), against the full forward.</summary>
+    /// <summary>
+    /// Prefill then decode over scattered blocks at batch 1, and a mixed batch (decodes, chunks, a chunk after a cached
+    /// prefix), against the full forward.
+    /// </summary>
     private static InvariantResult CheckPagedForward(CheckModel m)
     {
         using var model = m.Load();
@@ -171,7 +174,8 @@ public static class DeviceInvariants
         var handle = engine.Submit(second, SamplingParams.Greedy(8));
         var actual = new List<int>();
         await foreach (var t in handle.ReadAllAsync().ConfigureAwait(false)) actual.Add(t.TokenId);
-        var result = InvariantResult.SameIds(PrefixCache, expected, actual, $"{handle.CachedPromptTokens} of {second.Length} prompt tokens from the cache");
+        var result = InvariantResult.SameIds(PrefixCache, expected, actual,
+                                             $"{handle.CachedPromptTokens} of {second.Length} prompt tokens from the cache");
         return handle.CachedPromptTokens == 16 ? result : result with { Passed = false, Detail = result.Detail + ": expected 16 (4 full blocks)" };
     }
 

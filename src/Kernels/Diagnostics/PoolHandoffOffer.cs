@@ -27,7 +27,8 @@ public sealed record PoolHandoffOffer(
             throw new InvalidOperationException("the KV pool is private: other processes cannot map it");
         var ipc = pool.CudaIpc;
         var groups = prefilled.Exports
-            .Select(e => new Group(e.Descriptor.TokenCount, e.Descriptor.LayerStart, e.Descriptor.LayerCount, e.Blocks.Take(e.Descriptor.BlockCount).ToArray()))
+            .Select(e => new Group(e.Descriptor.TokenCount, e.Descriptor.LayerStart, e.Descriptor.LayerCount,
+                                   e.Blocks.Take(e.Descriptor.BlockCount).ToArray()))
             .ToArray();
         return new(pool.Kind, pool.SharedMemoryPath, ipc is { } h ? Convert.ToHexStringLower(h.Handle) : null, ipc?.Offset ?? 0, pool.DeviceIndex,
                    pool.Layout, groups, prefilled.Prompt, prefilled.FirstToken, prefilled.Parameters);
@@ -46,12 +47,14 @@ public sealed record PoolHandoffOffer(
             case KvPoolKind.SharedMemory:
             {
                 using var mapping = SharedMemoryKvPoolMapping.Open(SharedMemoryPath!, Layout);
-                return await PoolHandoff.ContinueAsync(consumer, Prompt, FirstToken, Parameters, mapping, groups, cancellationToken).ConfigureAwait(false);
+                return await PoolHandoff.ContinueAsync(consumer, Prompt, FirstToken, Parameters, mapping, groups, cancellationToken)
+                    .ConfigureAwait(false);
             }
             case KvPoolKind.CudaIpc:
             {
                 using var mapping = CudaIpcKvPoolMapping.Open(Convert.FromHexString(IpcHandle!), IpcOffset, Layout, DeviceIndex);
-                return await PoolHandoff.ContinueAsync(consumer, Prompt, FirstToken, Parameters, mapping, groups, cancellationToken).ConfigureAwait(false);
+                return await PoolHandoff.ContinueAsync(consumer, Prompt, FirstToken, Parameters, mapping, groups, cancellationToken)
+                    .ConfigureAwait(false);
             }
             default:
                 throw new InvalidOperationException($"a {Kind} KV pool cannot be mapped by another process");
@@ -121,8 +124,8 @@ public sealed record PoolHandoffOffer(
             var dtype = new KvPageDescriptor(0, blockSize, 0, layers, layers, kvHeads, headDim, pool.GetProperty("dtype").GetString()!).ScalarType;
             var layout = new KvPoolLayout(layers, pool.GetProperty("blocks").GetInt32(), blockSize, kvHeads, headDim, dtype);
             var groups = root.GetProperty("groups").EnumerateArray()
-                .Select(g => new Group(g.GetProperty("tokens").GetInt32(), g.GetProperty("layer_start").GetInt32(), g.GetProperty("layer_count").GetInt32(),
-                                       ReadIds(g.GetProperty("blocks"))))
+                .Select(g => new Group(g.GetProperty("tokens").GetInt32(), g.GetProperty("layer_start").GetInt32(),
+                                       g.GetProperty("layer_count").GetInt32(), ReadIds(g.GetProperty("blocks"))))
                 .ToArray();
             var parameters = new SamplingParams
             {

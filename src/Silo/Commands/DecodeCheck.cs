@@ -18,11 +18,15 @@ internal static class DecodeCheck
     public static Command Create()
     {
         var model = new ModelOptions();
-        var promptIds = new Option<string>("--prompt-ids") { Description = "prompt as comma-separated token ids", DefaultValueFactory = _ => "1,2,3,4,5,6,7,8" };
+        var promptIds = new Option<string>("--prompt-ids")
+        {
+            Description = "prompt as comma-separated token ids", DefaultValueFactory = _ => "1,2,3,4,5,6,7,8",
+        };
         var tokens = new Option<int>("--tokens") { Description = "tokens to decode (after a warm-up run)", DefaultValueFactory = _ => 128 };
         var bandwidth = new Option<double>("--hbm-gbps")
         {
-            Description = "memory bandwidth the bound is computed with, in GB/s (default: H200's 4800)", DefaultValueFactory = _ => H200GigabytesPerSecond,
+            Description = "memory bandwidth the bound is computed with, in GB/s (default: H200's 4800)",
+            DefaultValueFactory = _ => H200GigabytesPerSecond,
         };
         var json = new Option<bool>("--json") { Description = "print one JSON object instead of a line" };
         var command = new Command("decode", "Measure batch-1 greedy decode tokens/s of a model against the memory-bandwidth bound.")
@@ -38,10 +42,15 @@ internal static class DecodeCheck
             var measured = await DecodeThroughput.MeasureAsync(runtime.Engine, prompt, result.GetValue(tokens), cancellationToken);
             double gbps = result.GetValue(bandwidth);
             var dtype = runtime.Engine.Model.DType.ToString().ToLowerInvariant();
-            if (result.GetValue(json)) WriteJson(runtime.Name, options.Device, dtype, prompt.Count, measured, gbps);
-            else
-                Console.WriteLine($"decode batch 1 on {options.Device} ({dtype}): {measured.TokensPerSecond:F1} tok/s, {measured.BytesPerToken / 1e9:F3} GB read per token; " +
-                                  $"bound at {gbps:F0} GB/s: {measured.BoundTokensPerSecond(gbps):F0} tok/s ({measured.TokensPerSecond / measured.BoundTokensPerSecond(gbps):P1})");
+            if (result.GetValue(json))
+            {
+                WriteJson(runtime.Name, options.Device, dtype, prompt.Count, measured, gbps);
+                return 0;
+            }
+            double bound = measured.BoundTokensPerSecond(gbps);
+            Console.WriteLine($"decode batch 1 on {options.Device} ({dtype}): {measured.TokensPerSecond:F1} tok/s, " +
+                              $"{measured.BytesPerToken / 1e9:F3} GB read per token; bound at {gbps:F0} GB/s: {bound:F0} tok/s " +
+                              $"({measured.TokensPerSecond / bound:P1})");
             return 0;
         }));
         return command;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using Dynamo.Orleans.Kernels.Caching;
 using Dynamo.Orleans.Kernels.Checkpoints.Synthetic;
 using Dynamo.Orleans.Kernels.Diagnostics;
@@ -145,8 +146,9 @@ internal static class HandoffCheck
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         if (Path.GetFileNameWithoutExtension(host) == "dotnet") info.ArgumentList.Add(typeof(HandoffCheck).Assembly.Location);
-        foreach (var a in new[] { "check", ProducerName, "--model", folder, "--device", device, "--tokens", tokens.ToString(System.Globalization.CultureInfo.InvariantCulture) })
-            info.ArgumentList.Add(a);
+        string[] arguments =
+            ["check", ProducerName, "--model", folder, "--device", device, "--tokens", tokens.ToString(CultureInfo.InvariantCulture)];
+        foreach (var a in arguments) info.ArgumentList.Add(a);
         if (LibTorchLocation.Directory is { } libtorch)
         {
             info.ArgumentList.Add("--libtorch");

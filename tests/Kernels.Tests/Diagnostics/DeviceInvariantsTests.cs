@@ -48,7 +48,8 @@ public sealed class DeviceInvariantsTests
         {
             var offer = PoolHandoffOffer.From(prefilled, producer.Pool);
             var read = PoolHandoffOffer.Parse(offer.ToJson());
-            Assert.Equal((offer.Kind, offer.SharedMemoryPath, offer.Layout, offer.FirstToken, offer.Parameters), (read.Kind, read.SharedMemoryPath, read.Layout, read.FirstToken, read.Parameters));
+            Assert.Equal((offer.Kind, offer.SharedMemoryPath, offer.Layout, offer.FirstToken, offer.Parameters),
+                         (read.Kind, read.SharedMemoryPath, read.Layout, read.FirstToken, read.Parameters));
             Assert.Equal(offer.Groups.Select(g => (g.Tokens, g.LayerStart, g.LayerCount, string.Join(",", g.Blocks))),
                          read.Groups.Select(g => (g.Tokens, g.LayerStart, g.LayerCount, string.Join(",", g.Blocks))));
             Assert.Equal(2, read.Groups.Count); // two layers, one per group
