@@ -4,6 +4,7 @@ using Dynamo.Orleans.Grains;
 using Dynamo.Orleans.Grains.Hosting;
 using Dynamo.Orleans.Grains.Transfer;
 using Dynamo.Orleans.Grains.Workers;
+using Dynamo.Orleans.Kernels.Caching;
 using Dynamo.Orleans.Silo.Clustering;
 using Dynamo.Orleans.Silo.Logging;
 using Dynamo.Orleans.Transfer;
@@ -50,11 +51,12 @@ internal static class ServeCommand
         var advertise = new Option<string?>("--advertise-address") { Description = "IP address other silos, clients and the KV data plane reach this process at (default: loopback; with Redis the first non-loopback IPv4)" };
         var logLevel = new Option<string?>("--log-level") { Description = "trace, debug, information, warning, error, critical or none (default: dynamo's messages, and only errors of Orleans once started)" };
         var clusterSecret = new Option<string?>("--cluster-secret") { Description = $"secret every silo of the cluster shares (≥ {KvTransportOptions.MinimumClusterSecretLength} characters): KV data-plane pulls must prove it (default: DYNAMO_CLUSTER_SECRET; none: lease tokens only)" };
+        var kvPool = new Option<string?>("--kv-pool") { Description = "registered (default: the KV cache in /dev/shm or CUDA IPC memory that workers on this host copy from directly) or private (same-host handoffs use the data plane)" };
         var hostId = new Option<string?>("--host-id") { Description = "what tells hosts apart for the KV transport (shared memory only within one host id; default: the machine name)" };
 
         var command = new Command("serve", "Run a silo: all roles in one process by default.");
         model.AddTo(command);
-        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, clusterSecret, clustering, advertise, hostId, dataPlanePort, dataPlaneAddress, transport, threshold, routerMode, overlapWeight, prefillQueueLimit, kvBlocks, kvMegabytes, maxBatchedTokens, engineNice, httpPort, gatewayPorts, apiKey, logLevel })
+        foreach (var o in new Option[] { role, siloPort, gatewayPort, primary, clusterId, clusterSecret, clustering, advertise, hostId, dataPlanePort, dataPlaneAddress, transport, kvPool, threshold, routerMode, overlapWeight, prefillQueueLimit, kvBlocks, kvMegabytes, maxBatchedTokens, engineNice, httpPort, gatewayPorts, apiKey, logLevel })
             command.Options.Add(o);
 
         command.SetAction(async (result, cancellationToken) => await CommandErrors.Run(async () =>
@@ -88,6 +90,13 @@ internal static class ServeCommand
                 "sharedmemory" => KvTransportKind.SharedMemory,
                 "tcp" => KvTransportKind.Tcp,
                 var other => throw new ArgumentException($"--kv-transport '{other}' is not valid: expected auto, inprocess, sharedmemory or tcp"),
+            };
+            bool? registeredPool = result.GetValue(kvPool)?.ToLowerInvariant() switch
+            {
+                null => null,
+                "registered" => true,
+                "private" => false,
+                var other => throw new ArgumentException($"--kv-pool '{other}' is not valid: expected registered or private"),
             };
             // The plain DYNAMO_CLUSTER_SECRET (config key CLUSTER_SECRET) and Transport:ClusterSecret both work; the option wins.
             // The environment keeps the secret out of `ps`, where command-line arguments are visible to every user.
@@ -138,6 +147,7 @@ internal static class ServeCommand
                     if (result.GetValue(engineNice) is { } nice) fabric.Engine.ThreadNice = nice;
                     if (result.GetValue(kvBlocks) is { } blocks) fabric.Engine.KvCacheBlocks = blocks;
                     if (result.GetValue(kvMegabytes) is { } mb) fabric.Engine.KvCacheBytes = mb * 1024L * 1024;
+                    if (registeredPool is { } registered) fabric.Engine.KvPool.Registered = registered;
                     if (result.GetValue(threshold) is { } t) fabric.DisaggregationThreshold = t;
                     if (mode is { } m) fabric.RouterMode = m;
                     if (result.GetValue(overlapWeight) is { } w) fabric.KvOverlapWeight = w;
@@ -164,7 +174,7 @@ internal static class ServeCommand
             await using var http = await HttpGatewayHosting.StartBesideSiloAsync(host, builder.Configuration, advertised, port, result.GetValue(apiKey), cancellationToken);
             consoleLevels.Started();
             var engine = host.Services.GetRequiredService<WorkerEngine>();
-            var served = roles == WorkerRole.None ? "" : $"model {engine.Runtime.Name} ({engine.Runtime.Engine.TotalBlocks} KV blocks of {engine.Runtime.Engine.BlockSize} tokens), ";
+            var served = roles == WorkerRole.None ? "" : $"model {engine.Runtime.Name} ({engine.Runtime.Engine.TotalBlocks} KV blocks of {engine.Runtime.Engine.BlockSize} tokens, {PoolName(engine.Runtime.Engine.Pool.Kind)} pool), ";
             Console.WriteLine($"dynamo serve: ready ({served}roles {WorkerRoles.Format(roles)}, cluster {membership}, advertised {advertised}, silo port {result.GetValue(siloPort)}, " +
                               (clientGatewayPort == 0 ? "no client gateway" : $"gateway port {clientGatewayPort}") + $", data plane {dataPlane.Endpoint}" +
                               (secret is { Length: > 0 } ? " (cluster secret)" : "") +
@@ -174,4 +184,11 @@ internal static class ServeCommand
         }));
         return command;
     }
+
+    private static string PoolName(KvPoolKind kind) => kind switch
+    {
+        KvPoolKind.SharedMemory => "shared-memory",
+        KvPoolKind.CudaIpc => "CUDA IPC",
+        _ => "private",
+    };
 }
