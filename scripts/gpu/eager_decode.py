@@ -155,6 +155,8 @@ def main():
     parser.add_argument("--prompt-ids", default="1,2,3,4,5,6,7,8")
     parser.add_argument("--tokens", type=int, default=128)
     args = parser.parse_args()
+    if args.tokens < 2:
+        parser.error("--tokens must be at least 2: decode speed is timed from the first token to the last")
 
     device = torch.device(args.device)
     with open(os.path.join(args.model, "config.json")) as f:
