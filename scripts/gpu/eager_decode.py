@@ -60,6 +60,24 @@ def rms_norm(x, weight, eps):
     return (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)).to(x.dtype) * weight
 
 
+# PyTorch 2.5 and later attend grouped queries in SDPA itself; older ones (Debian's 1.13, where this script was tried
+# on the CPU) get the same attention written out.
+SDPA_GQA = tuple(int(part) for part in torch.__version__.split(".")[:2]) >= (2, 5)
+
+
+def attend(q, k, v):
+    """q [1, heads, t, d] over k, v [1, kv_heads, length, d]; causal when t > 1 (a prefill from position 0)."""
+    t = q.shape[2]
+    if SDPA_GQA:
+        return F.scaled_dot_product_attention(q, k, v, is_causal=t > 1, enable_gqa=True)
+    group = q.shape[1] // k.shape[1]
+    k, v = k.repeat_interleave(group, 1), v.repeat_interleave(group, 1)
+    scores = (q @ k.transpose(-1, -2)).float() / math.sqrt(q.shape[-1])
+    if t > 1:
+        scores = scores.masked_fill(torch.ones(t, k.shape[2], dtype=torch.bool, device=q.device).triu(1), float("-inf"))
+    return scores.softmax(-1).to(q.dtype) @ v
+
+
 def rotate(x, cos, sin):
     half = x.shape[-1] // 2
     return x * cos + torch.cat([-x[..., half:], x[..., :half]], -1) * sin
@@ -105,8 +123,7 @@ class Llama:
             self.k[i][0, :, pos:pos + t] = k.transpose(0, 1)
             self.v[i][0, :, pos:pos + t] = v.transpose(0, 1)
             keys, values = self.k[i][:, :, :pos + t], self.v[i][:, :, :pos + t]
-            # Causal within a prefill from position 0; a single decode token sees every cached position.
-            o = F.scaled_dot_product_attention(q.transpose(0, 1)[None], keys, values, is_causal=t > 1, enable_gqa=True)
+            o = attend(q.transpose(0, 1)[None], keys, values)
             h = h + F.linear(o[0].transpose(0, 1).reshape(t, self.heads * d), w[p + "self_attn.o_proj.weight"])
             x = rms_norm(h, w[p + "post_attention_layernorm.weight"], self.eps)
             gate = F.silu(F.linear(x, w[p + "mlp.gate_proj.weight"]))
