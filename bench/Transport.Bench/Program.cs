@@ -84,11 +84,13 @@ foreach (int mib in sizesMiB)
     var copySource = GC.AllocateUninitializedArray<byte>(checked((int)bytes), pinned: true);
     var copyTarget = GC.AllocateUninitializedArray<byte>(checked((int)bytes), pinned: true);
     Random.Shared.NextBytes(copySource);
-    double memcpy = await TransferTiming.MedianSecondsAsync(repetitions, () => { copySource.AsSpan().CopyTo(copyTarget); return Task.CompletedTask; });
-    double rawSocket = await TransferTiming.MedianSecondsAsync(repetitions, () => loopback.TransferAsync(copySource, copyTarget, options.ChunkBytes));
-    double inProc = await TransferTiming.MedianSecondsAsync(repetitions, () => Through(inProcess));
-    double sameHost = await TransferTiming.MedianSecondsAsync(repetitions, () => Through(sharedMemory));
-    double overTcp = await TransferTiming.MedianSecondsAsync(repetitions, () => Through(tcp));
+    var medians = await TransferTiming.InterleavedMediansAsync(repetitions,
+        () => { copySource.AsSpan().CopyTo(copyTarget); return Task.CompletedTask; },
+        () => loopback.TransferAsync(copySource, copyTarget, options.ChunkBytes),
+        () => Through(inProcess),
+        () => Through(sharedMemory),
+        () => Through(tcp));
+    var (memcpy, rawSocket, inProc, sameHost, overTcp) = (medians[0], medians[1], medians[2], medians[3], medians[4]);
 
     if (!copyTarget.AsSpan().SequenceEqual(copySource) || !SameBlocks(producer, sourceBlocks, consumer, targetBlocks, descriptor))
         throw new InvalidOperationException($"{mib} MiB: bytes changed in transit");

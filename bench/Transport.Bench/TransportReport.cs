@@ -30,7 +30,7 @@ internal static class TransportReport
             command,
             machine = new { cpu = machine.Cpu, cores = machine.Cores, os = machine.Os, dotnet = machine.Runtime, shared_memory_directory = machine.SharedMemoryDirectory },
             chunk_bytes = chunkBytes,
-            statistic = "median seconds per transfer after one warm-up; GB = 1e9 bytes",
+            statistic = "median seconds per transfer after one warm-up, the ways measured in turns (one of each per round); GB = 1e9 bytes",
             results = rows.Select(r => new
             {
                 bytes = r.Bytes, mib = r.Bytes >> 20, repetitions = r.Repetitions,
@@ -56,7 +56,8 @@ internal static class TransportReport
                       "straight into its own: one copy. In-process: the same copy without the mapping. " +
                       $"TCP: the data-plane server sends from the producer's pool into a socket over 127.0.0.1 and the client receives into the consumer's pool, {chunkBytes >> 10} KiB per call. " +
                       "memcpy: one copy of the same bytes between two touched, pinned host buffers. Raw socket: two connected loopback sockets sending and receiving " +
-                      "the same bytes in the same chunks. Median of the repetitions after a warm-up; GB = 10^9 bytes.");
+                      "the same bytes in the same chunks. Measured in turns, one of each per round, so the machine's other load falls on all alike; " +
+                      "median of the rounds after a warm-up; GB = 10^9 bytes.");
         md.AppendLine();
         md.AppendLine("| layer group | reps | memcpy GB/s | raw socket GB/s | in-process GB/s | same host GB/s | TCP GB/s | in-process / memcpy | same host / memcpy | TCP / raw socket |");
         md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");

@@ -2,7 +2,7 @@ using Dynamo.Orleans.Transfer;
 
 namespace Dynamo.Orleans.Grains.Transfer;
 
-/// <summary>How a worker offers and pulls KV pages: its data-plane listener, chunking, leases and shared-memory folder.</summary>
+/// <summary>How a worker offers and pulls KV pages: its data-plane listener, chunking, leases and locality (the pool itself: <c>EngineOptions.KvPool</c>).</summary>
 public sealed class KvTransportOptions
 {
     /// <summary>The address the data-plane listener binds and peers connect to (it is advertised in every handle).</summary>
@@ -37,7 +37,4 @@ public sealed class KvTransportOptions
     /// other must agree on it; null or empty: no proof asked or sent. At least <see cref="MinimumClusterSecretLength"/> characters.
     /// </summary>
     public string? ClusterSecret { get; set; }
-
-    /// <summary>Where shared-memory pages are written: tmpfs when the host has it, so the "file" never touches a disk.</summary>
-    public string SharedMemoryDirectory { get; set; } = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
 }

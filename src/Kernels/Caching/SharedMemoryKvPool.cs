@@ -13,6 +13,8 @@ namespace Dynamo.Orleans.Kernels.Caching;
 public sealed class SharedMemoryKvPool : KvPool
 {
     private const string Prefix = "dynamo-pool-";
+    // Per-lease copies an earlier build wrote ("dynamo-kv-<pid>-…"); a crash left them behind just the same.
+    private static readonly string[] OrphanPrefixes = [Prefix, "dynamo-kv-"];
     private readonly string _path;
 
     private SharedMemoryKvPool(KvPoolLayout layout, Tensor storage, string path) : base(layout, storage, CPU)
@@ -59,14 +61,15 @@ public sealed class SharedMemoryKvPool : KvPool
     public static int RemoveOrphans(string directory)
     {
         int removed = 0;
-        foreach (var file in Directory.EnumerateFiles(directory, Prefix + "*.kv"))
-        {
-            var name = Path.GetFileName(file);
-            int dash = name.IndexOf('-', Prefix.Length);
-            if (dash < 0 || !int.TryParse(name.AsSpan(Prefix.Length, dash - Prefix.Length), out int pid)) continue;
-            if (pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}")) continue;
-            if (TryDelete(file)) removed++;
-        }
+        foreach (var prefix in OrphanPrefixes)
+            foreach (var file in Directory.EnumerateFiles(directory, prefix + "*.kv"))
+            {
+                var name = Path.GetFileName(file);
+                int dash = name.IndexOf('-', prefix.Length);
+                if (dash < 0 || !int.TryParse(name.AsSpan(prefix.Length, dash - prefix.Length), out int pid)) continue;
+                if (pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}")) continue;
+                if (TryDelete(file)) removed++;
+            }
         return removed;
     }
 
