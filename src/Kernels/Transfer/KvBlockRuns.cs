@@ -9,22 +9,8 @@ namespace Dynamo.Orleans.Kernels.Transfer;
 /// </summary>
 public static class KvBlockRuns
 {
-    public static IEnumerable<(long Offset, long Length)> Of(KvPoolLayout layout, IReadOnlyList<int> blocks, int layerStart, int layerCount)
-    {
-        Check(layout, blocks, layerStart, layerCount);
-        for (int layer = layerStart; layer < layerStart + layerCount; layer++)
-            for (int kv = 0; kv < 2; kv++)
-            {
-                int i = 0;
-                while (i < blocks.Count)
-                {
-                    int run = 1;
-                    while (i + run < blocks.Count && blocks[i + run] == blocks[i] + run) run++;
-                    yield return (layout.Offset(layer, kv, blocks[i]), run * layout.BlockBytes);
-                    i += run;
-                }
-            }
-    }
+    public static IEnumerable<(long Offset, long Length)> Of(KvPoolLayout layout, IReadOnlyList<int> blocks, int layerStart, int layerCount) =>
+        Paired(layout, blocks, layout, blocks, layerStart, layerCount).Select(r => (r.Source, r.Length));
 
     /// <summary>
     /// Pairs two block lists' regions (same count, possibly different ids and pools): each pair has one length and
