@@ -27,7 +27,7 @@ internal static class KvBlockSocket
                     await SendAllAsync(socket, new KvPageMemory(at, n).Memory, ct);
                 else
                 {
-                    CudaRuntime.Copy(Marshal.UnsafeAddrOfPinnedArrayElement(staging, 0), at, n, CudaRuntime.CopyKind.DeviceToHost);
+                    CudaRuntime.Copy(pool.DeviceIndex, Marshal.UnsafeAddrOfPinnedArrayElement(staging, 0), at, n, CudaRuntime.CopyKind.DeviceToHost);
                     await SendAllAsync(socket, staging.AsMemory(0, n), ct);
                 }
                 sent(n);
@@ -50,7 +50,7 @@ internal static class KvBlockSocket
                 int n = await socket.ReceiveAsync(target, SocketFlags.None, ct);
                 if (n == 0) return false;
                 if (staging is not null)
-                    CudaRuntime.Copy(at, Marshal.UnsafeAddrOfPinnedArrayElement(staging, 0), n, CudaRuntime.CopyKind.HostToDevice);
+                    CudaRuntime.Copy(pool.DeviceIndex, at, Marshal.UnsafeAddrOfPinnedArrayElement(staging, 0), n, CudaRuntime.CopyKind.HostToDevice);
                 received(n);
                 done += n;
             }

@@ -30,6 +30,7 @@ public static unsafe class CudaRuntime
         public delegate* unmanaged<nint, int> IpcCloseMemHandle;
         public delegate* unmanaged<nint, nint, nuint, int, int> Memcpy;
         public delegate* unmanaged<int, nint> GetErrorString;
+        public delegate* unmanaged<int> DeviceSynchronize;
         public delegate* unmanaged<nint*, nuint*, nint, int> MemGetAddressRange; // libcuda: cuMemGetAddressRange_v2
         public string? Missing;
     }
@@ -75,11 +76,24 @@ public static unsafe class CudaRuntime
         Check(api, api.IpcCloseMemHandle(pointer), "cudaIpcCloseMemHandle");
     }
 
-    /// <summary>A synchronous copy (it waits for earlier work on the device, and the device for it).</summary>
-    public static void Copy(nint destination, nint source, long bytes, CopyKind kind)
+    /// <summary>
+    /// A copy on <paramref name="device"/> (set on this thread first: after an await the caller may be on another one).
+    /// A device-to-device cudaMemcpy may return before it is done: call <see cref="Synchronize"/> before anyone relies on
+    /// the bytes (a lease released after it lets the producer reuse the source blocks).
+    /// </summary>
+    public static void Copy(int device, nint destination, nint source, long bytes, CopyKind kind)
     {
         var api = Require();
+        Check(api, api.SetDevice(device), "cudaSetDevice");
         Check(api, api.Memcpy(destination, source, (nuint)bytes, (int)kind), "cudaMemcpy");
+    }
+
+    /// <summary>Waits until every copy and kernel issued on <paramref name="device"/> has finished.</summary>
+    public static void Synchronize(int device)
+    {
+        var api = Require();
+        Check(api, api.SetDevice(device), "cudaSetDevice");
+        Check(api, api.DeviceSynchronize(), "cudaDeviceSynchronize");
     }
 
     private static Api Require()
@@ -116,6 +130,7 @@ public static unsafe class CudaRuntime
             api.IpcCloseMemHandle = (delegate* unmanaged<nint, int>)NativeLibrary.GetExport(runtime, "cudaIpcCloseMemHandle");
             api.Memcpy = (delegate* unmanaged<nint, nint, nuint, int, int>)NativeLibrary.GetExport(runtime, "cudaMemcpy");
             api.GetErrorString = (delegate* unmanaged<int, nint>)NativeLibrary.GetExport(runtime, "cudaGetErrorString");
+            api.DeviceSynchronize = (delegate* unmanaged<int>)NativeLibrary.GetExport(runtime, "cudaDeviceSynchronize");
             api.MemGetAddressRange = (delegate* unmanaged<nint*, nuint*, nint, int>)NativeLibrary.GetExport(driver, "cuMemGetAddressRange_v2");
         }
         catch (EntryPointNotFoundException e)

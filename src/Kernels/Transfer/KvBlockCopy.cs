@@ -30,12 +30,13 @@ public static class KvBlockCopy
                                    int layerStart, int layerCount)
     {
         long bytes = 0;
+        int device = target.OnHost ? source.DeviceIndex : target.DeviceIndex;
         foreach (var (from, to, length) in KvBlockRuns.Paired(source.Layout, sourceBlocks, target.Layout, targetBlocks, layerStart, layerCount))
         {
             if (source.OnHost && target.OnHost)
                 Buffer.MemoryCopy((byte*)(source.Address + (nint)from), (byte*)(target.Address + (nint)to), length, length);
             else
-                CudaRuntime.Copy(target.Address + (nint)to, source.Address + (nint)from, length,
+                CudaRuntime.Copy(device, target.Address + (nint)to, source.Address + (nint)from, length,
                     (source.OnHost, target.OnHost) switch
                     {
                         (true, false) => CudaRuntime.CopyKind.HostToDevice,
@@ -44,6 +45,8 @@ public static class KvBlockCopy
                     });
             bytes += length;
         }
+        // The copy is done when this returns: the caller then releases the producer's lease, and the producer may reuse its blocks.
+        if (!source.OnHost || !target.OnHost) CudaRuntime.Synchronize(device);
         return bytes;
     }
 }
