@@ -79,9 +79,17 @@ public sealed class DecodeDeathTests : IDisposable
             }
         }
 
-        // Requests spread over a second and a half; the kill lands among their handoffs.
+        var victimWorker = grains.GetGrain<IDecodeWorkerGrain>((await fabric.GetStatus()).DecodeWorkers
+            .Single(w => w.WorkerId.Contains($":{victimSilo}@", StringComparison.Ordinal)).WorkerId);
+
+        // Requests spread over a second and a half; the kill lands while the victim holds handoffs or sequences.
         var inFlight = prompts.Select((p, i) => Serve(p, 150 * i)).ToArray();
-        await Task.Delay(400);
+        var busy = Stopwatch.StartNew();
+        while (await victimWorker.GetLoad() is { PendingHandoffs: 0, Running: 0 })
+        {
+            Assert.True(busy.Elapsed < TimeSpan.FromSeconds(30), $"the victim never received work\n{processes.Logs()}");
+            await Task.Delay(10);
+        }
         victim.Kill(); // SIGKILL: whatever it was copying stays half-copied in its own (dead) memory
         var results = await Task.WhenAll(inFlight);
         for (int i = 0; i < prompts.Length; i++)
@@ -91,7 +99,7 @@ public sealed class DecodeDeathTests : IDisposable
         }
         Assert.Contains(results, r => r.Status!.Disaggregated && r.Status.KvTransport == KvTransportKind.SharedMemory);
         // The victim took part: it decoded some requests, or some were re-routed away from it when it died.
-        Assert.Contains(results, r => r.Status!.Reroutes > 0 || r.Status.DecodeWorker?.Contains($":{victimSilo}:", StringComparison.Ordinal) == true);
+        Assert.Contains(results, r => r.Status!.Reroutes > 0 || r.Status.DecodeWorker?.Contains($":{victimSilo}@", StringComparison.Ordinal) == true);
 
         // The dead consumer never released its leases: they expire, and the prefill worker unpins their blocks.
         await FabricWaits.WorkersAsync(fabric, prefill: 1, decode: 1, processes.Logs);
