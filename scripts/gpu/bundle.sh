@@ -8,7 +8,11 @@ out=${1:?usage: scripts/gpu/bundle.sh OUT}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 out=$(mkdir -p "$out" && cd "$out" && pwd)
 
-dotnet publish "$root/src/Silo" -c Release -r linux-x64 --self-contained -o "$out" -p:DebugType=none -nologo -v quiet
+# Its own artifacts folder: publishing with other settings into the projects' bin/obj would rewrite the outputs a
+# concurrent build or test run (the test suite runs this script) is reading.
+build=$(mktemp -d)
+trap 'rm -rf "$build"' EXIT
+dotnet publish "$root/src/Silo" -c Release -r linux-x64 --self-contained -o "$out" -p:DebugType=none --artifacts-path "$build" -nologo -v quiet
 
 # The packaged CPU libtorch (about 480 MB) stays out: the target loads its own. TorchSharp's shim (libLibTorchSharp.so)
 # stays; it links against whichever libtorch is loaded first.

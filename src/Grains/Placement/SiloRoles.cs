@@ -14,6 +14,11 @@ namespace Dynamo.Orleans.Grains.Placement;
 /// </summary>
 public sealed class SiloRoles(IClusterManifestProvider manifests, IClusterMembershipService membership)
 {
+    /// <summary>One reference, swapped whole: readers on other threads see a version with its own properties.</summary>
+    private sealed record Snapshot(MajorMinorVersion Version, IReadOnlyDictionary<SiloAddress, IReadOnlyDictionary<string, string>> Properties);
+
+    private volatile Snapshot? _known;
+
     public const string RolesProperty = "dynamo.roles";
     public const string DeviceProperty = "dynamo.device";
 
@@ -35,12 +40,26 @@ public sealed class SiloRoles(IClusterManifestProvider manifests, IClusterMember
         return membership.CurrentSnapshot.Members.Values.All(m => m.Status != SiloStatus.Active || known.ContainsKey(m.SiloAddress));
     }
 
-    private IReadOnlyDictionary<string, string>? Properties(SiloAddress silo)
+    private IReadOnlyDictionary<string, string>? Properties(SiloAddress silo) => Read().GetValueOrDefault(silo);
+
+    /// <summary>
+    /// Every silo's role properties, read once per manifest version: routing asks for every member's roles on every
+    /// request, and the roles sit among each silo's grain types.
+    /// </summary>
+    private IReadOnlyDictionary<SiloAddress, IReadOnlyDictionary<string, string>> Read()
     {
-        if (!manifests.Current.Silos.TryGetValue(silo, out var manifest)) return null;
-        foreach (var (_, grain) in manifest.Grains)
-            if (grain.Properties.ContainsKey(RolesProperty)) return grain.Properties;
-        return null;
+        var manifest = manifests.Current;
+        if (_known is { } known && known.Version == manifest.Version) return known.Properties;
+        var properties = new Dictionary<SiloAddress, IReadOnlyDictionary<string, string>>();
+        foreach (var (silo, grains) in manifest.Silos)
+            foreach (var (_, grain) in grains.Grains)
+                if (grain.Properties.ContainsKey(RolesProperty))
+                {
+                    properties[silo] = grain.Properties;
+                    break;
+                }
+        _known = new Snapshot(manifest.Version, properties);
+        return properties;
     }
 }
 

@@ -14,9 +14,9 @@ namespace Dynamo.Orleans.Grains.Transfer;
 /// </summary>
 public sealed partial class KvPeerPools(ILogger<KvPeerPools> logger) : IDisposable
 {
-    internal sealed class Mapped(IKvBlockMemory memory)
+    internal sealed class Mapped(IKvPoolMapping memory)
     {
-        public IKvBlockMemory Memory { get; } = memory;
+        public IKvPoolMapping Memory { get; } = memory;
         public int Users;
         public bool Forgotten;
     }
@@ -61,7 +61,7 @@ public sealed partial class KvPeerPools(ILogger<KvPeerPools> logger) : IDisposab
         try
         {
             if (TryEnter(pool.PoolId) is { } again) return again;
-            IKvBlockMemory memory;
+            IKvPoolMapping memory;
             try
             {
                 memory = Open(pool);
@@ -91,18 +91,19 @@ public sealed partial class KvPeerPools(ILogger<KvPeerPools> logger) : IDisposab
     {
         bool unmap;
         lock (_gate) unmap = --mapped.Users == 0 && mapped.Forgotten;
-        if (unmap) (mapped.Memory as IDisposable)?.Dispose();
+        if (unmap) mapped.Memory.Dispose();
     }
 
-    private IKvBlockMemory Open(KvPoolDescriptor pool)
+    private IKvPoolMapping Open(KvPoolDescriptor pool)
     {
         var layout = KvPoolDescriptors.LayoutOf(pool);
-        IKvBlockMemory mapping = pool.Access switch
+        var kind = pool.Access switch
         {
-            KvPoolDescriptor.SharedMemory => SharedMemoryKvPoolMapping.Open(pool.Path!, layout),
-            KvPoolDescriptor.CudaIpc => CudaIpcKvPoolMapping.Open(pool.CudaIpcHandle!, pool.CudaIpcOffset, layout, pool.Device),
-            _ => throw new InvalidOperationException($"KV pool {pool.PoolId} is {pool.Access}: only the data plane can read it"),
+            KvPoolDescriptor.SharedMemory => KvPoolKind.SharedMemory,
+            KvPoolDescriptor.CudaIpc => KvPoolKind.CudaIpc,
+            _ => KvPoolKind.Private,
         };
+        var mapping = KvPoolMapping.Open(kind, pool.Path, pool.CudaIpcHandle, pool.CudaIpcOffset, layout, pool.Device);
         LogMapped(logger, pool.PoolId, pool.ProcessId, pool.Access, layout.ByteLength >> 20);
         return mapping;
     }
@@ -116,7 +117,7 @@ public sealed partial class KvPeerPools(ILogger<KvPeerPools> logger) : IDisposab
             mapped.Forgotten = true;
             if (mapped.Users == 0) unmap = mapped;
         }
-        (unmap?.Memory as IDisposable)?.Dispose();
+        unmap?.Memory.Dispose();
         LogForgotten(logger, poolId);
     }
 

@@ -217,8 +217,8 @@ public static class DeviceInvariants
         return tokens.Select(t => t.TokenId).ToArray();
     }
 
-    /// <summary>Greedy tokens by re-running the full cache-free forward for every new token.</summary>
-    private static int[] ReferenceGreedy(LlamaModel model, IReadOnlyList<int> prompt, int maxTokens)
+    /// <summary>Greedy tokens by re-running the full cache-free forward for every new token: the reference every cached path must equal.</summary>
+    public static int[] ReferenceGreedy(LlamaModel model, IReadOnlyList<int> prompt, int maxTokens)
     {
         var tokens = prompt.ToList();
         for (int i = 0; i < maxTokens; i++)

@@ -42,23 +42,8 @@ public sealed record PoolHandoffOffer(
     {
         var groups = Groups.Select(g => (new KvPageDescriptor(g.Tokens, Layout.BlockSize, g.LayerStart, g.LayerCount, Layout.Layers, Layout.KvHeads,
                                                               Layout.HeadDim, KvPageDescriptor.NameOf(Layout.DType)), g.Blocks)).ToArray();
-        switch (Kind)
-        {
-            case KvPoolKind.SharedMemory:
-            {
-                using var mapping = SharedMemoryKvPoolMapping.Open(SharedMemoryPath!, Layout);
-                return await PoolHandoff.ContinueAsync(consumer, Prompt, FirstToken, Parameters, mapping, groups, cancellationToken)
-                    .ConfigureAwait(false);
-            }
-            case KvPoolKind.CudaIpc:
-            {
-                using var mapping = CudaIpcKvPoolMapping.Open(Convert.FromHexString(IpcHandle!), IpcOffset, Layout, DeviceIndex);
-                return await PoolHandoff.ContinueAsync(consumer, Prompt, FirstToken, Parameters, mapping, groups, cancellationToken)
-                    .ConfigureAwait(false);
-            }
-            default:
-                throw new InvalidOperationException($"a {Kind} KV pool cannot be mapped by another process");
-        }
+        using var mapping = KvPoolMapping.Open(Kind, SharedMemoryPath, IpcHandle is null ? null : Convert.FromHexString(IpcHandle), IpcOffset, Layout, DeviceIndex);
+        return await PoolHandoff.ContinueAsync(consumer, Prompt, FirstToken, Parameters, mapping, groups, cancellationToken).ConfigureAwait(false);
     }
 
     public string ToJson()

@@ -4,7 +4,7 @@ using Dynamo.Orleans.Kernels.Runtime;
 namespace Dynamo.Orleans.Kernels.Transfer;
 
 /// <summary>A peer's CUDA IPC pool opened in this process (cudaIpcOpenMemHandle, once per peer pool).</summary>
-public sealed class CudaIpcKvPoolMapping : IKvBlockMemory, IDisposable
+public sealed class CudaIpcKvPoolMapping : IKvPoolMapping
 {
     private nint _allocation;
 

@@ -7,7 +7,7 @@ namespace Dynamo.Orleans.Kernels.Transfer;
 /// A peer's shared-memory pool mapped into this process read-only: this process can copy the peer's blocks out but
 /// can never write into its pool, so a consumer that dies mid-copy leaves the producer's pool as it was.
 /// </summary>
-public sealed unsafe class SharedMemoryKvPoolMapping : IKvBlockMemory, IDisposable
+public sealed unsafe class SharedMemoryKvPoolMapping : IKvPoolMapping
 {
     private readonly MemoryMappedFile _map;
     private readonly MemoryMappedViewAccessor _view;

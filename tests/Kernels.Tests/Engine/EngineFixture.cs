@@ -1,7 +1,6 @@
 using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Kernels.Model;
 using Dynamo.Orleans.Kernels.Tests.Model;
-using static TorchSharp.torch;
 
 namespace Dynamo.Orleans.Kernels.Tests.Engine;
 
@@ -22,20 +21,9 @@ internal static class EngineFixture
         return new LlmEngine(model, options, []);
     }
 
-    /// <summary>Greedy tokens by re-running the full cache-free forward for every new token.</summary>
-    public static int[] ReferenceGreedy(LlamaModel model, IReadOnlyList<int> prompt, int maxTokens)
-    {
-        var tokens = prompt.ToList();
-        var output = new List<int>();
-        for (int i = 0; i < maxTokens; i++)
-        {
-            using var scope = NewDisposeScope();
-            int next = (int)model.ForwardWithoutCache(tokens)[-1].argmax().item<long>();
-            tokens.Add(next);
-            output.Add(next);
-        }
-        return output.ToArray();
-    }
+    /// <summary>Greedy tokens by re-running the full cache-free forward for every new token (the product's own reference).</summary>
+    public static int[] ReferenceGreedy(LlamaModel model, IReadOnlyList<int> prompt, int maxTokens) =>
+        Dynamo.Orleans.Kernels.Diagnostics.DeviceInvariants.ReferenceGreedy(model, prompt, maxTokens);
 
     public static int[] Prompt(int length, int salt) => Enumerable.Range(0, length).Select(i => (i * 31 + salt * 17 + 7) % 256).ToArray();
 

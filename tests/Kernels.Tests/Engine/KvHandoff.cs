@@ -1,3 +1,4 @@
+using Dynamo.Orleans.Kernels.Diagnostics;
 using Dynamo.Orleans.Kernels.Engine;
 using Dynamo.Orleans.Kernels.Sampling;
 using Dynamo.Orleans.Kernels.Transfer;
@@ -24,11 +25,8 @@ internal static class KvHandoff
 
     public static async Task<Prefilled> PrefillAsync(LlmEngine engine, int[] prompt, SamplingParams parameters, ulong seed, int layerGroupSize)
     {
-        var groups = new System.Collections.Concurrent.ConcurrentQueue<KvBlockExport>();
-        var handle = engine.Submit(prompt, parameters with { Seed = seed }, new KvExportPlan(layerGroupSize, groups.Enqueue));
-        var first = await handle.Tokens.ReadAsync();
-        Assert.Null(await handle.Completion); // handed off, not finished
-        return new Prefilled(first.TokenId, handle.Parameters, groups.ToArray());
+        var prefilled = await PoolHandoff.PrefillAsync(engine, prompt, parameters with { Seed = seed }, layerGroupSize); // fails unless handed off
+        return new Prefilled(prefilled.FirstToken, prefilled.Parameters, prefilled.Exports);
     }
 
     /// <summary>Reserves room for <paramref name="tokenCount"/> tokens, writes every group and commits; on failure the reservation is cancelled.</summary>
